@@ -1,0 +1,1 @@
+"""Scoring: rulebooks compiled to SQL, engines, explanations."""

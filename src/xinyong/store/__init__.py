@@ -1,0 +1,5 @@
+"""The embedded DuckDB store: schema, migrations and the one place that writes."""
+
+from xinyong.store._store import AppendResult, Store, default_home
+
+__all__ = ["AppendResult", "Store", "default_home"]
