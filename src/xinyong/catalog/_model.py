@@ -155,7 +155,7 @@ def _enum(cls: type[StrEnum], value: Any, key: str) -> Any:
     try:
         return cls(value)
     except ValueError:
-        allowed = ", ".join(m.value for m in cls)  # type: ignore[attr-defined]
+        allowed = ", ".join(m.value for m in cls)
         raise CatalogueError(
             "CATALOGUE_VALUE", f"'{value}' is not one of: {allowed}", field=key
         ) from None

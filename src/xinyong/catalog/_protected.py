@@ -9,6 +9,7 @@ introduce: event type names, attribute names and category values.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 # Each term maps to the protected category it reveals. Matching is per token of a name split on
 # '.', '_' and '-', so "address.verified" passes while "location.trace" or "religion" do not.
@@ -69,7 +70,7 @@ def protected_category(name: str) -> str | None:
     lowered = name.lower()
     tokens = [t for t in _SPLIT.split(lowered) if t]
     # Two-token terms ("trade_union", "sex_life") are checked on adjacent pairs.
-    pairs = [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    pairs = [f"{a}_{b}" for a, b in pairwise(tokens)]
     for token in [*pairs, *tokens]:
         if token in PROTECTED_TERMS:
             return PROTECTED_TERMS[token]

@@ -14,7 +14,7 @@ from typing import Any
 
 from xinyong.scoring.compile import SCORE_COLUMNS, ScoringQuery, scoring_sql
 from xinyong.scoring.rulebook import Rulebook
-from xinyong.store import Store
+from xinyong.store import Store, fetch_one
 
 
 @dataclass(frozen=True)
@@ -39,19 +39,19 @@ def score_population(store: Store, rulebook: Rulebook, as_of: date) -> ScoreRun:
         "UPDATE score_runs SET seconds = ? WHERE model_id = ? AND model_version = ? AND as_of = ?",
         [seconds, rulebook.id, rulebook.version, as_of],
     )
-    row = store.con.execute(
+    row = fetch_one(store.con.execute(
         "SELECT COUNT(score) FROM scores WHERE model_id = ? AND model_version = ? AND as_of = ?",
         [rulebook.id, rulebook.version, as_of],
-    ).fetchone()
+    ))
     scored = int(row[0]) if row else 0
     return ScoreRun(rulebook.id, rulebook.version, as_of, subjects, scored, seconds)
 
 
 def has_run(store: Store, rulebook: Rulebook, as_of: date) -> bool:
-    row = store.con.execute(
+    row = fetch_one(store.con.execute(
         "SELECT COUNT(*) FROM score_runs WHERE model_id = ? AND model_version = ? AND as_of = ?",
         [rulebook.id, rulebook.version, as_of],
-    ).fetchone()
+    ))
     return bool(row and row[0])
 
 
@@ -75,7 +75,7 @@ def score_subject(
     )
     cursor = store.con.execute(scoring_sql(rulebook, query))
     names = [d[0] for d in cursor.description]
-    row = cursor.fetchone()
+    row = fetch_one(cursor)
     if row is None:
         raise LookupError(f"subject {subject_key} is not in the store")
     result = dict(zip(names, row, strict=True))

@@ -38,7 +38,6 @@ __all__ = ["DEFAULT_AS_OF", "Population", "generate_population"]
 DEFAULT_AS_OF = datetime.date(2026, 11, 1)
 
 _MONTH = 2_629_746  # seconds in an average Gregorian month
-_YEAR = 12 * _MONTH
 _KINDS = ("person", "organisation")
 _FURNISHERS = (
     "utility-grid", "lender-a", "lender-b", "court-registry", "tax-office", "company-registry",
@@ -94,10 +93,10 @@ def generate_population(
     # Each organisation has a legal representative, whose trustworthiness it partly shares.
     if persons:
         representative = rng["latent"].choice(persons, size=orgs, replace=orgs > persons)
+        own = rng["latent"].standard_normal(orgs)
+        z_orgs = 0.5 * z_people[representative] + np.sqrt(0.75) * own
     else:
-        representative = np.zeros(0, np.int64)
-    z_rep = z_people[representative] if persons else np.zeros(orgs)
-    z_orgs = 0.5 * z_rep + np.sqrt(0.75) * rng["latent"].standard_normal(orgs)
+        representative, z_orgs = np.zeros(0, np.int64), rng["latent"].standard_normal(orgs)
     z = np.concatenate([z_people, z_orgs])
     defaulted = rng["outcome"].random(z.size) < _sigmoid(-3.0 - 1.6 * z)
 
@@ -324,13 +323,13 @@ def _assets(log: _EventLog, rng: Rng, who: Ints, z: Floats, share: float, scale:
 
 def _filings(log: _EventLog, rng: Rng, who: Ints, z: Floats, years: int) -> None:
     """Quarterly tax, yearly annual reports, supplier invoices of organisations."""
-    owner, at = _periodic(rng, z.size, 4 * years, _YEAR / 4, log.span)
+    owner, at = _periodic(rng, z.size, 4 * years, log.span)
     arrears = rng.random(owner.size) < _sigmoid(-2.4 - 1.4 * z[owner])
     tax = rng.lognormal(np.log(60_000), 0.8, owner.size)
     amount = np.where(arrears, np.round(0.4 * tax, 2), _sometimes(rng, tax, 0.7))
     log.add(log.either(arrears, "tax.arrears", "tax.filed_on_time"), who[owner], at, "tax-office",
             amount=amount)  # fmt: skip
-    owner, at = _periodic(rng, z.size, years, _YEAR, log.span)
+    owner, at = _periodic(rng, z.size, years, log.span)
     missing = rng.random(owner.size) < _sigmoid(-2.6 - 1.5 * z[owner])
     log.add(log.either(missing, "annual_report.missing", "annual_report.filed"), who[owner], at,
             "company-registry")  # fmt: skip
@@ -493,11 +492,11 @@ def _one_off(rng: Rng, z: Floats, share: float, slope: float, repeat: float = 0.
     return _expand(done * (1 + rng.poisson(repeat, z.size)))
 
 
-def _periodic(rng: Rng, subjects: int, count: int, period: float, span: int) -> tuple[Ints, Ints]:
-    """Owners and times of ``count`` events per subject, one per period, at a random phase."""
+def _periodic(rng: Rng, subjects: int, count: int, span: int) -> tuple[Ints, Ints]:
+    """Owners and times of ``count`` evenly spaced events per subject, at a random phase."""
     owner = np.repeat(np.arange(subjects, dtype=np.int64), count)
     steps = np.tile(np.arange(count, dtype=np.float64), subjects) + rng.random(subjects)[owner]
-    return owner, (span - steps * period).astype(np.int64)
+    return owner, (span - steps * (span / count)).astype(np.int64)
 
 
 def _anytime(rng: Rng, span: int, n: int) -> Ints:
@@ -532,14 +531,15 @@ def _take(vocabulary: tuple[str, ...], codes: NDArray[Any]) -> pa.Array:
 def _event_ids(n: int) -> pa.Array:
     """``syn-00000000``, ``syn-00000001`` … built as one Arrow buffer, not as Python strings."""
     width = 4 + max(8, len(str(n - 1)))
-    chars = np.empty((n, width), np.uint8)
-    chars[:, :4] = np.frombuffer(b"syn-", np.uint8)
-    rest = np.arange(n, dtype=np.int64)
+    # Character positions are rows while digits are computed, so every write is contiguous.
+    chars = np.empty((width, n), np.uint8)
+    chars[:4] = np.frombuffer(b"syn-", np.uint8)[:, None]
+    rest = np.arange(n, dtype=np.uint64)
     for position in range(width - 1, 3, -1):
-        rest, digit = np.divmod(rest, 10)
-        chars[:, position] = digit + ord("0")
+        rest, chars[position] = np.divmod(rest, 10)
+    chars[4:] += ord("0")
     offsets = np.arange(n + 1, dtype=np.int32) * width
-    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(chars)]
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars.T))]
     return pa.Array.from_buffers(pa.string(), n, buffers)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import duckdb
 
 from xinyong.catalog import Catalogue, Factor
+from xinyong.store._cursor import fetch_one
 
 
 def _enum(values: list[str]) -> str:
@@ -129,7 +130,7 @@ def migrate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> list[int]:
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"
     )
-    row = con.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()
+    row = fetch_one(con.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
     current = int(row[0]) if row else 0
     applied = []
     for version, name, apply in MIGRATIONS:

@@ -32,6 +32,7 @@ from xinyong.catalog.identifiers import (
     load_or_create_key,
 )
 from xinyong.errors import XinyongError
+from xinyong.store._cursor import fetch_one
 from xinyong.store._schema import migrate
 
 DB_FILE = "xinyong.duckdb"
@@ -105,6 +106,7 @@ class Store:
                     field="home",
                 ) from None
             raise
+        con.execute("SET enable_progress_bar = false")
         catalogue = default_catalogue()
         if not read_only:
             migrate(con, catalogue)
@@ -135,9 +137,9 @@ class Store:
             except ValueError as exc:
                 errors.append(XinyongError(getattr(exc, "code", "INVALID_ID"), str(exc)))
                 continue
-            row = self.con.execute(
+            row = fetch_one(self.con.execute(
                 "SELECT subject_key FROM subjects WHERE kind = ? AND subject_ref = ?", [k, ref]
-            ).fetchone()
+            ))
             if row:
                 return int(row[0]), k
         if len(errors) == len(kinds):
@@ -190,11 +192,11 @@ class Store:
                   WHERE s.kind = CAST(r.kind AS subject_kind) AND s.subject_ref = r.subject_ref)"""
             )
             new_subjects = self._count("subjects") - before
-            batch_row = con.execute(
+            batch_row = fetch_one(con.execute(
                 "SELECT COALESCE(MAX(batch_id), 0) + 1 FROM batches"
-            ).fetchone()
+            ))
             batch_id = int(batch_row[0]) if batch_row else 1
-            seq_row = con.execute("SELECT COALESCE(MAX(event_seq), 0) FROM events").fetchone()
+            seq_row = fetch_one(con.execute("SELECT COALESCE(MAX(event_seq), 0) FROM events"))
             seq0 = int(seq_row[0]) if seq_row else 0
             attrs = ", ".join(f"i.{a}" for a in attribute_names)
             counterparty_ref = (
@@ -239,9 +241,9 @@ class Store:
                   WHERE e.furnisher_id = st.furnisher_id AND e.event_id = st.event_id)"""
             )
             accepted = self._count("events") - seq0 if seq0 == self._count("events") - 0 else 0
-            accepted_row = con.execute(
+            accepted_row = fetch_one(con.execute(
                 "SELECT COUNT(*) FROM events WHERE batch_id = ?", [batch_id]
-            ).fetchone()
+            ))
             accepted = int(accepted_row[0]) if accepted_row else 0
             con.execute(
                 "INSERT INTO batches (batch_id, source, sha256, rows, accepted, duplicates)"
@@ -261,7 +263,7 @@ class Store:
                             new_subjects)
 
     def _count(self, table: str) -> int:
-        row = self.con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+        row = fetch_one(self.con.execute(f"SELECT COUNT(*) FROM {table}"))
         return int(row[0]) if row else 0
 
     def _check_columns(self, events: pa.Table) -> None:
@@ -312,11 +314,11 @@ class Store:
                 [model_id, model_version, as_of],
             )
             con.execute(f"INSERT INTO scores BY NAME ({sql})")
-            row = con.execute(
+            row = fetch_one(con.execute(
                 "SELECT COUNT(*), COUNT(score) FROM scores "
                 "WHERE model_id = ? AND model_version = ? AND as_of = ?",
                 [model_id, model_version, as_of],
-            ).fetchone()
+            ))
             subjects, scored = (int(row[0]), int(row[1])) if row else (0, 0)
             con.execute(
                 "INSERT INTO score_runs (model_id, model_version, as_of, subjects, scored, "
