@@ -212,7 +212,9 @@ def _duckdb_sql(rulebook: Rulebook, query: ScoringQuery) -> str:
     rule_cols = ", ".join(f"COALESCE(c.{rule_column(r)}, {num(0)}) AS {rule_column(r)}" for r in rules)
     keys = ",\n    ".join(_reason_key(rulebook, r) for r in rules)
     first_key = f"GREATEST({', '.join(f'k_{r.index}' for r in rules)})"
-    selected_cols = ", ".join(["e.subject_key", "e.event_type", "e.amount", *(f"e.{c}" for c in attr_columns)])
+    selected_cols = ", ".join(
+        ["e.subject_key", "e.event_type", "e.amount", *(f"e.{c}" for c in attr_columns)]
+    )
 
     ctes = [
         f"params AS (SELECT CAST({text(query.as_of.isoformat())} AS DATE) AS as_of)",

@@ -44,6 +44,7 @@ class Tip:
     gain: float
     new_score: float
     event_type: str | None = None
+    event_values: dict[str, Any] | None = None  # amount and attributes of the added event
     as_of: str | None = None
 
 
@@ -86,9 +87,9 @@ def _hypothetical_event(rule: CompiledRule, store: Store) -> dict[str, Any]:
 
 
 def _score_with_event(
-    store: Store, rulebook: Rulebook, subject_key: int, as_of: date, rule: CompiledRule
+    store: Store, rulebook: Rulebook, subject_key: int, as_of: date, rule: CompiledRule,
+    values: dict[str, Any],
 ) -> float | None:
-    values = _hypothetical_event(rule, store)
     columns = ["amount", *store.catalogue.attributes]
     literals = []
     for name in columns:
@@ -113,7 +114,12 @@ def _score_with_event(
 
 
 def explain(
-    store: Store, rulebook: Rulebook, subject_key: int, as_of: date, *, horizons: tuple[int, ...] = (180, 365)
+    store: Store,
+    rulebook: Rulebook,
+    subject_key: int,
+    as_of: date,
+    *,
+    horizons: tuple[int, ...] = (180, 365),
 ) -> Explanation:
     row = score_subject(store, rulebook, subject_key, as_of, detail=True)
     scale = (rulebook.spec.scale.min, rulebook.spec.scale.max)
@@ -153,11 +159,12 @@ def explain(
             continue
         if float(row[f"r_{spec.code.lower()}"]) >= rule.rule.best - 1e-9:
             continue
-        new_score = _score_with_event(store, rulebook, subject_key, as_of, rule)
+        values = _hypothetical_event(rule, store)
+        new_score = _score_with_event(store, rulebook, subject_key, as_of, rule, values)
         if new_score is not None and new_score - score > 0.005:
             base.tips.append(
                 Tip(spec.tip, "add_event", round(new_score - score, 6), new_score,
-                    event_type=rule.event_type)
+                    event_type=rule.event_type, event_values=values)
             )
     negatives = [
         r for r in rulebook.rules
