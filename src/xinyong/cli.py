@@ -21,6 +21,7 @@ from rich.table import Table
 from xinyong.catalog import default_catalogue
 from xinyong.catalog.identifiers import IdentifierError
 from xinyong.errors import XinyongError
+from xinyong.ingest.cli import register as register_ingest
 from xinyong.scoring.compile import ScoringQuery, scoring_sql
 from xinyong.scoring.engine import has_run, score_population, score_subject
 from xinyong.scoring.explain import Explanation, explain
@@ -37,6 +38,7 @@ model_app = typer.Typer(help="Inspect scoring models: `xinyong model sql --model
 simulate_app = typer.Typer(help="Synthetic data for demos, tests and benchmarks.")
 app.add_typer(model_app, name="model")
 app.add_typer(simulate_app, name="simulate")
+register_ingest(app)
 
 out = Console()
 err = Console(stderr=True)
@@ -82,18 +84,22 @@ def _as_of(text: str | None, store: Store | None = None, rulebook: Rulebook | No
 @app.command()
 def init(
     home: HomeOpt = None,
-    scheme: Annotated[str, typer.Option(help="Identifier scheme: cn (PRC resident ID and unified "
-                                        "social credit code) or generic (opaque IDs).")] = "cn",
+    jurisdiction: Annotated[str, typer.Option(
+        "--profile", help="Jurisdiction profile: cn-pilot (PRC resident ID and unified social "
+        "credit code, mandatory participation), eu (opaque IDs, opt-in), us (opaque IDs).")
+    ] = "cn-pilot",
     as_json: JsonOpt = False,
 ) -> None:
     """Create the platform home: the database, the ID-pseudonym key and the config."""
-    store = Store.init(home, scheme=scheme)
-    info = {"home": str(store.home), "scheme": store.scheme.name}
+    store = Store.init(home, jurisdiction=jurisdiction)
+    info = {"home": str(store.home), "profile": store.profile.name,
+            "scheme": store.scheme.name, "enrollment": store.profile.enrollment}
     store.close()
     if as_json:
         _print_json(info)
     else:
-        out.print(f"Initialised xinyong home at [bold]{info['home']}[/] (ID scheme {info['scheme']}).")
+        out.print(f"Initialised xinyong home at [bold]{info['home']}[/] (profile {info['profile']}, "
+                  f"ID scheme {info['scheme']}, {info['enrollment']} enrollment).")
 
 
 @app.command()

@@ -352,6 +352,16 @@ class IdPseudonymiser:
         """Return the 64-character hex pseudonym of a normalised identifier."""
         return hmac.new(self._key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
+    def pads(self) -> tuple[bytes, bytes]:
+        """HMAC's inner and outer padded keys (RFC 2104), so SQL can compute the same pseudonym.
+
+        ``pseudonym(m) == sha256(opad || sha256(ipad || m))``; the store's vectorised ingest
+        path evaluates exactly that with DuckDB's ``sha256``.
+        """
+        key = hashlib.sha256(self._key).digest() if len(self._key) > 64 else self._key
+        block = key.ljust(64, b"\0")
+        return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
 
 def new_key() -> bytes:
     """Return a fresh random pseudonymisation key."""

@@ -17,6 +17,11 @@ from xinyong.scoring.rulebook import Rulebook
 from xinyong.store import Store, fetch_one
 
 
+# Scoring reads the log without voided events and only the subjects who take part.
+EVENTS = "scoring_events"
+SUBJECTS = "scoring_subjects"
+
+
 @dataclass(frozen=True)
 class ScoreRun:
     model_id: str
@@ -29,7 +34,7 @@ class ScoreRun:
 
 def score_population(store: Store, rulebook: Rulebook, as_of: date) -> ScoreRun:
     """Score every known subject at ``as_of`` and store the run."""
-    sql = scoring_sql(rulebook, ScoringQuery(as_of=as_of))
+    sql = scoring_sql(rulebook, ScoringQuery(as_of=as_of, events=EVENTS, subjects=SUBJECTS))
     started = time.perf_counter()
     subjects = store.replace_scores(
         sql, model_id=rulebook.id, model_version=rulebook.version, as_of=as_of, seconds=0.0
@@ -61,7 +66,7 @@ def score_subject(
     subject_key: int,
     as_of: date,
     *,
-    events: str = "events",
+    events: str = EVENTS,
     detail: bool = False,
 ) -> dict[str, Any]:
     """Score one subject with the batch query filtered to it.
@@ -71,7 +76,8 @@ def score_subject(
     """
     reference = "scores" if has_run(store, rulebook, as_of) else None
     query = ScoringQuery(
-        as_of=as_of, events=events, subject_key=subject_key, reference=reference, detail=detail
+        as_of=as_of, events=events, subjects=SUBJECTS, subject_key=subject_key,
+        reference=reference, detail=detail,
     )
     cursor = store.con.execute(scoring_sql(rulebook, query))
     names = [d[0] for d in cursor.description]

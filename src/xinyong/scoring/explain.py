@@ -102,7 +102,7 @@ def _score_with_event(
     store.con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW {WHAT_IF_VIEW} AS
-        SELECT * FROM events WHERE subject_key = {subject_key}
+        SELECT * FROM scoring_events WHERE subject_key = {subject_key}
         UNION ALL BY NAME
         SELECT CAST(0 AS BIGINT) AS event_seq, 0 AS furnisher_id, 'what-if' AS event_id,
                {subject_key} AS subject_key, CAST('{rule.event_type}' AS event_type) AS event_type,

@@ -117,10 +117,63 @@ def _initial(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
     )
 
 
+def _ingestion(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
+    """Furnisher licences, quarantine, corrections, content hashes and enrollment."""
+    del catalogue
+    # NULL may_report = licensed for every type (synthetic and bulk furnishers).
+    con.execute("ALTER TABLE furnishers ADD COLUMN may_report VARCHAR[]")
+    for column, sql_type in [
+        ("furnisher_id", "INTEGER"), ("format", "VARCHAR"), ("quarantined", "BIGINT DEFAULT 0"),
+        ("conflicts", "BIGINT DEFAULT 0"), ("held", "BIGINT DEFAULT 0"),
+        ("corrections", "BIGINT DEFAULT 0"),
+    ]:
+        con.execute(f"ALTER TABLE batches ADD COLUMN {column} {sql_type}")
+    # md5 of the event's normalised content: tells an identical re-send from a conflict.
+    con.execute("ALTER TABLE events ADD COLUMN content_hash VARCHAR")
+    con.execute("ALTER TABLE subjects ADD COLUMN enrolled BOOLEAN DEFAULT TRUE")
+    con.execute(
+        """
+        CREATE TABLE quarantine (
+          batch_id INTEGER NOT NULL,
+          furnisher_id INTEGER,
+          row_number BIGINT NOT NULL,
+          byte_offset BIGINT,
+          event_id VARCHAR,
+          conflict BOOLEAN NOT NULL,
+          errors JSON NOT NULL,
+          raw JSON NOT NULL,
+          recorded_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )"""
+    )
+    # Corrections are events of their own: a void (or the void half of a replace) names the
+    # event it takes out of scoring; the history keeps both.
+    con.execute(
+        """
+        CREATE TABLE event_corrections (
+          furnisher_id INTEGER NOT NULL,
+          event_id VARCHAR NOT NULL,
+          kind VARCHAR NOT NULL,
+          target_event_id VARCHAR NOT NULL,
+          target_event_seq BIGINT NOT NULL,
+          content_hash VARCHAR NOT NULL,
+          batch_id INTEGER NOT NULL,
+          recorded_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )"""
+    )
+    con.execute(
+        """
+        CREATE VIEW scoring_events AS
+        SELECT e.* FROM events AS e
+        WHERE e.event_seq NOT IN (SELECT target_event_seq FROM event_corrections)"""
+    )
+    con.execute("CREATE VIEW scoring_subjects AS SELECT * FROM subjects WHERE enrolled")
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection, Catalogue], None]
 
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "event log, subjects, furnishers, scores", _initial),
+    (2, "furnisher licences, quarantine, corrections, enrollment", _ingestion),
 )
 
 

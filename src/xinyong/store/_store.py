@@ -22,7 +22,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from xinyong.catalog import Catalogue, default_catalogue
 from xinyong.catalog.identifiers import (
@@ -31,7 +30,9 @@ from xinyong.catalog.identifiers import (
     identifier_scheme,
     load_or_create_key,
 )
+from xinyong.profiles import DEFAULT_PROFILE, JurisdictionProfile, profile
 from xinyong.errors import XinyongError
+from xinyong.store._batches import BatchResult, commit_batch
 from xinyong.store._cursor import fetch_one
 from xinyong.store._schema import migrate
 
@@ -61,25 +62,26 @@ class Store:
         home: Path,
         con: duckdb.DuckDBPyConnection,
         pseudonymiser: IdPseudonymiser,
-        scheme: IdentifierScheme,
+        jurisdiction: JurisdictionProfile,
         catalogue: Catalogue,
     ) -> None:
         self.home = home
         self.con = con
         self.pseudonymiser = pseudonymiser
-        self.scheme = scheme
+        self.profile = jurisdiction
+        self.scheme: IdentifierScheme = identifier_scheme(jurisdiction.identifier_scheme)
         self.catalogue = catalogue
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
-    def init(cls, home: Path | None = None, *, scheme: str = "cn") -> Store:
+    def init(cls, home: Path | None = None, *, jurisdiction: str = DEFAULT_PROFILE) -> Store:
         """Create the home (key, config, database) if missing and open it."""
         home = home or default_home()
+        profile(jurisdiction)  # refuse an unknown profile before writing anything
         home.mkdir(parents=True, exist_ok=True)
-        identifier_scheme(scheme)  # refuse an unknown scheme before writing anything
         config = home / CONFIG_FILE
         if not config.exists():
-            config.write_text(f'identifier_scheme = "{scheme}"\n', "utf-8")
+            config.write_text(f'profile = "{jurisdiction}"\n', "utf-8")
         load_or_create_key(home / KEY_FILE, create=True)
         return cls.open(home)
 
@@ -94,7 +96,7 @@ class Store:
                 field="home",
             )
         config = tomllib.loads((home / CONFIG_FILE).read_text("utf-8"))
-        scheme = identifier_scheme(str(config.get("identifier_scheme", "cn")))
+        jurisdiction = profile(str(config.get("profile", DEFAULT_PROFILE)))
         key = load_or_create_key(home / KEY_FILE, create=False)
         try:
             con = duckdb.connect(str(db), read_only=read_only and db.exists())
@@ -107,10 +109,11 @@ class Store:
                 ) from None
             raise
         con.execute("SET enable_progress_bar = false")
+        con.execute("SET TimeZone = 'UTC'")
         catalogue = default_catalogue()
         if not read_only:
             migrate(con, catalogue)
-        return cls(home, con, IdPseudonymiser(key), scheme, catalogue)
+        return cls(home, con, IdPseudonymiser(key), jurisdiction, catalogue)
 
     def close(self) -> None:
         self.con.close()
@@ -154,113 +157,117 @@ class Store:
             field="subject_id",
         )
 
+    def set_enrolled(self, subject_key: int, enrolled: bool) -> None:
+        self.con.execute("UPDATE subjects SET enrolled = ? WHERE subject_key = ?",
+                         [enrolled, subject_key])
+
+    # -- furnishers ---------------------------------------------------------------------------
+    def add_furnisher(self, name: str, may_report: list[str] | None) -> int:
+        """Register a furnisher licensed for the event types matching ``may_report`` globs."""
+        from fnmatch import fnmatch
+
+        if not name or len(name) > 64:
+            raise XinyongError("BAD_FURNISHER", "a furnisher name has 1 to 64 characters",
+                               field="name")
+        if may_report is not None:
+            names = [t.name for t in self.catalogue]
+            for pattern in may_report:
+                if not any(fnmatch(n, pattern) for n in names):
+                    raise XinyongError(
+                        "BAD_LICENCE",
+                        f"--may-report {pattern} matches no event type; see `xinyong catalog`",
+                        field="may_report",
+                    )
+        existing = fetch_one(self.con.execute(
+            "SELECT furnisher_id FROM furnishers WHERE name = ?", [name]))
+        if existing:
+            self.con.execute("UPDATE furnishers SET may_report = ? WHERE name = ?",
+                             [may_report, name])
+            return int(existing[0])
+        row = fetch_one(self.con.execute("SELECT COALESCE(MAX(furnisher_id), 0) + 1 FROM furnishers"))
+        furnisher_id = int(row[0]) if row else 1
+        self.con.execute(
+            "INSERT INTO furnishers (furnisher_id, name, may_report) VALUES (?, ?, ?)",
+            [furnisher_id, name, may_report],
+        )
+        return furnisher_id
+
+    def furnisher(self, name: str) -> tuple[int, list[str] | None]:
+        """``(furnisher_id, may_report)`` of a registered furnisher."""
+        row = fetch_one(self.con.execute(
+            "SELECT furnisher_id, may_report FROM furnishers WHERE name = ?", [name]))
+        if row is None:
+            from xinyong.ingest._readers import FileRefused
+
+            raise FileRefused(
+                "UNKNOWN_FURNISHER",
+                f"no furnisher '{name}'; register it with `xinyong furnisher add {name} "
+                "--may-report PATTERN`",
+                field="--furnisher",
+            )
+        return int(row[0]), (None if row[1] is None else list(row[1]))
+
+    def hmac_pads(self) -> tuple[bytes, bytes]:
+        return self.pseudonymiser.pads()
+
     # -- the bulk append path ----------------------------------------------------------------
     def append_events(self, events: pa.Table, *, source: str = "bulk") -> AppendResult:
-        """Append canonical event rows in one transaction; re-sent events are skipped.
+        """Append canonical event rows from several furnishers, validated like a file.
 
-        ``events`` has the canonical furnisher columns plus ``furnisher`` (a name). Subjects
-        and furnishers are registered as needed. The same ``(furnisher, event_id)`` already in
-        the log, or earlier in the batch, counts as a duplicate and is not stored again.
+        ``events`` has the canonical columns with typed attributes plus ``furnisher`` (a name);
+        unknown furnishers are registered licensed for every type (synthetic and bulk sources).
+        Rows that fail validation are quarantined; identical re-sends are skipped.
         """
-        started = time.perf_counter()
+        from xinyong.ingest._pipeline import classify
+        from xinyong.ingest._validate import BatchContext, run_validation
+
         self._check_columns(events)
-        refs = self._subject_refs(events)
-        attribute_names = list(self.catalogue.attributes)
         con = self.con
-        con.register("incoming", events)
-        con.register("incoming_refs", refs)
-        con.execute("BEGIN TRANSACTION")
+        con.register("bulk_incoming", events)
         try:
-            con.execute(
-                """
-                INSERT INTO furnishers (furnisher_id, name)
-                SELECT (SELECT COALESCE(MAX(furnisher_id), 0) FROM furnishers)
-                       + row_number() OVER (ORDER BY name), name
-                FROM (SELECT DISTINCT furnisher AS name FROM incoming) AS f
-                WHERE name NOT IN (SELECT name FROM furnishers)"""
-            )
-            before = self._count("subjects")
-            con.execute(
-                """
-                INSERT INTO subjects (subject_key, kind, subject_ref)
-                SELECT (SELECT COALESCE(MAX(subject_key), 0) FROM subjects)
-                       + row_number() OVER (ORDER BY kind, subject_ref),
-                       CAST(kind AS subject_kind), subject_ref
-                FROM (SELECT DISTINCT kind, subject_ref FROM incoming_refs) AS r
-                WHERE NOT EXISTS (
-                  SELECT 1 FROM subjects AS s
-                  WHERE s.kind = CAST(r.kind AS subject_kind) AND s.subject_ref = r.subject_ref)"""
-            )
-            new_subjects = self._count("subjects") - before
-            batch_row = fetch_one(con.execute(
-                "SELECT COALESCE(MAX(batch_id), 0) + 1 FROM batches"
-            ))
-            batch_id = int(batch_row[0]) if batch_row else 1
-            seq_row = fetch_one(con.execute("SELECT COALESCE(MAX(event_seq), 0) FROM events"))
-            seq0 = int(seq_row[0]) if seq_row else 0
-            attrs = ", ".join(f"i.{a}" for a in attribute_names)
-            counterparty_ref = (
-                "CASE WHEN i.counterparty_kind = 'person' THEN cp.subject_ref "
-                "ELSE i.counterparty_id END"
-            )
-            attrs = attrs.replace("i.counterparty_id", f"{counterparty_ref} AS counterparty_id")
-            con.execute(
-                f"""
-                CREATE OR REPLACE TEMP TABLE staged AS
-                SELECT f.furnisher_id, i.event_id, s.subject_key,
-                       CAST(i.event_type AS event_type) AS event_type,
-                       CAST(i.occurred_at AS TIMESTAMP) AS occurred_at,
-                       CAST(i.amount AS DOUBLE) AS amount, {attrs},
-                       i.row_number
-                FROM (SELECT *, row_number() OVER () AS row_number FROM incoming) AS i
-                JOIN furnishers AS f ON f.name = i.furnisher
-                JOIN incoming_refs AS r
-                  ON r.kind = i.subject_kind AND r.subject_id = i.subject_id
-                JOIN subjects AS s
-                  ON s.kind = CAST(r.kind AS subject_kind) AND s.subject_ref = r.subject_ref
-                LEFT JOIN incoming_refs AS cp
-                  ON cp.kind = 'person' AND cp.subject_id = i.counterparty_id
-                     AND i.counterparty_kind = 'person'
-                QUALIFY row_number() OVER (
-                  PARTITION BY f.furnisher_id, i.event_id ORDER BY i.row_number) = 1"""
-            )
-            columns = ", ".join(
-                ["furnisher_id", "event_id", "subject_key", "event_type", "occurred_at", "amount",
-                 *attribute_names]
+            for (name,) in con.execute(
+                "SELECT DISTINCT furnisher FROM bulk_incoming ORDER BY 1").fetchall():
+                if fetch_one(con.execute("SELECT 1 FROM furnishers WHERE name = ?", [name])) is None:
+                    self.add_furnisher(str(name), None)
+            attrs = ", ".join(
+                f"CAST(i.{a} AS VARCHAR) AS a_{a}" for a in self.catalogue.attributes
             )
             con.execute(
                 f"""
-                INSERT INTO events ({columns}, event_seq, batch_id, recorded_at)
-                SELECT {columns.replace('furnisher_id', 'st.furnisher_id')
-                        .replace('event_id,', 'st.event_id,', 1)},
-                       {seq0} + row_number() OVER (ORDER BY st.row_number), {batch_id},
-                       current_timestamp
-                FROM staged AS st
-                WHERE NOT EXISTS (
-                  SELECT 1 FROM events AS e
-                  WHERE e.furnisher_id = st.furnisher_id AND e.event_id = st.event_id)"""
+                CREATE OR REPLACE TEMP TABLE ingest_rows AS
+                SELECT CAST(row_number() OVER () AS BIGINT) AS row_number,
+                       CAST(NULL AS BIGINT) AS byte_offset, f.furnisher_id,
+                       i.event_id, i.subject_kind, i.subject_id, i.event_type,
+                       strftime(CAST(i.occurred_at AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%f')
+                         AS occurred_at,
+                       CAST(i.amount AS VARCHAR) AS amount, CAST(NULL AS VARCHAR) AS attributes,
+                       {attrs}
+                FROM bulk_incoming AS i JOIN furnishers AS f ON f.name = i.furnisher"""
             )
-            accepted = self._count("events") - seq0 if seq0 == self._count("events") - 0 else 0
-            accepted_row = fetch_one(con.execute(
-                "SELECT COUNT(*) FROM events WHERE batch_id = ?", [batch_id]
-            ))
-            accepted = int(accepted_row[0]) if accepted_row else 0
-            con.execute(
-                "INSERT INTO batches (batch_id, source, sha256, rows, accepted, duplicates)"
-                " VALUES (?, ?, NULL, ?, ?, ?)",
-                [batch_id, source, events.num_rows, accepted, events.num_rows - accepted],
-            )
-            con.execute("DROP TABLE staged")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         finally:
-            con.unregister("incoming")
-            con.unregister("incoming_refs")
-        del started
-        return AppendResult(batch_id, events.num_rows, accepted, events.num_rows - accepted,
-                            new_subjects)
+            con.unregister("bulk_incoming")
+        ctx = BatchContext(self.catalogue, self.profile, None, *self.hmac_pads())
+        run_validation(con, ctx, typed_attributes=True)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE ingest_checked AS SELECT c.*, r.furnisher_id "
+            "FROM ingest_checked AS c JOIN ingest_rows AS r USING (row_number)"
+        )
+        classify(self, None)
+        result = self.commit_batch(furnisher_id=None, source=source, fmt="arrow", sha256=None,
+                                   malformed=[])
+        if result.quarantined:
+            first = result.errors[0]
+            raise XinyongError(
+                first["code"],
+                f"{result.quarantined} of {result.rows} rows were quarantined (batch "
+                f"{result.batch_id}); first: row {first['row']}: {first['message']}",
+                field=first["field"], position=f"row {first['row']}",
+            )
+        return AppendResult(result.batch_id, result.rows, result.accepted, result.duplicates,
+                            result.new_subjects)
+
+    def commit_batch(self, **kwargs: Any) -> BatchResult:
+        return commit_batch(self, enrolled=self.profile.enrollment == "mandatory", **kwargs)
 
     def _count(self, table: str) -> int:
         row = fetch_one(self.con.execute(f"SELECT COUNT(*) FROM {table}"))
@@ -274,28 +281,6 @@ class Store:
             raise XinyongError(
                 "MISSING_COLUMNS", f"the batch lacks columns {missing}", field=missing[0]
             )
-        unknown = set(pc.unique(events["event_type"]).to_pylist()) - set(self.catalogue.types)
-        if unknown:
-            raise XinyongError(
-                "UNKNOWN_EVENT_TYPE",
-                f"event types not in the catalogue: {sorted(str(u) for u in unknown)}",
-                field="event_type",
-            )
-
-    def _subject_refs(self, events: pa.Table) -> pa.Table:
-        """Validate and pseudonymise each distinct subject (and person counterparty) once."""
-        pairs = pa.table(
-            {"kind": events["subject_kind"], "subject_id": events["subject_id"]}
-        ).group_by(["kind", "subject_id"]).aggregate([])
-        cp = events.filter(pc.equal(events["counterparty_kind"], "person"))
-        cp_pairs = pa.table(
-            {"kind": cp["counterparty_kind"], "subject_id": cp["counterparty_id"]}
-        ).group_by(["kind", "subject_id"]).aggregate([])
-        both = pa.concat_tables([pairs, cp_pairs]).group_by(["kind", "subject_id"]).aggregate([])
-        kinds = both["kind"].to_pylist()
-        ids = both["subject_id"].to_pylist()
-        refs = [self.subject_ref(k, i) for k, i in zip(kinds, ids, strict=True)]
-        return pa.table({"kind": kinds, "subject_id": ids, "subject_ref": refs})
 
     # -- scores ------------------------------------------------------------------------------
     def replace_scores(

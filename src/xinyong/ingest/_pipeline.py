@@ -1,0 +1,214 @@
+"""The ingestion pipeline: read → validate → classify → commit, all or nothing.
+
+Classification sorts each valid row into *accepted*, *duplicate* (the same ``(furnisher,
+event_id)`` with the same content, already stored or earlier in the file: not stored again) or
+*conflict* (the same key with other content: quarantined, never an overwrite; within a file the
+first occurrence wins). Corrections must name an event of the same furnisher, already stored or
+in the same file. Everything is decided before the store's single commit transaction, so a crash
+at any point leaves either the whole batch or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xinyong.ingest._readers import (
+    FileRefused,
+    csv_record_offsets,
+    detect_format,
+    read_csv,
+    read_jsonl,
+    read_parquet,
+)
+from xinyong.ingest._validate import BatchContext, content_hash_sql, run_validation
+from xinyong.store import Store
+
+
+@dataclass
+class IngestSummary:
+    file: str
+    format: str
+    furnisher: str
+    sha256: str
+    rows: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    held: int = 0
+    corrections: int = 0
+    batch_id: int | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.quarantined == 0 else 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "format": self.format, "furnisher": self.furnisher,
+            "sha256": self.sha256, "batch_id": self.batch_id, "rows": self.rows,
+            "accepted": self.accepted, "quarantined": self.quarantined,
+            "duplicates": self.duplicates, "conflicts": self.conflicts, "held": self.held,
+            "corrections": self.corrections, "errors": self.errors,
+        }
+
+
+def _sha256(path: Path, out: list[str]) -> None:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 22):
+            digest.update(chunk)
+    out.append(digest.hexdigest())
+
+
+def ingest_file(store: Store, path: Path, *, furnisher: str, fmt: str | None = None) -> IngestSummary:
+    """Ingest one furnisher file; see the module docstring for what happens to each row."""
+    if not path.is_file():
+        raise FileRefused("UNREADABLE_FILE", f"no file {path}", field="file")
+    fmt = detect_format(path, fmt)
+    furnisher_id, may_report = store.furnisher(furnisher)
+    hashed: list[str] = []
+    hasher = threading.Thread(target=_sha256, args=(path, hashed))
+    hasher.start()
+    con = store.con
+    try:
+        if fmt == "csv":
+            malformed = read_csv(con, path)
+        elif fmt == "jsonl":
+            malformed = read_jsonl(con, path)
+        elif fmt == "parquet":
+            malformed = read_parquet(con, path)
+        else:
+            from xinyong.ingest.metro2_adapter import read_metro2_rows
+
+            malformed = read_metro2_rows(con, path, furnisher)
+    finally:
+        hasher.join()
+    summary = IngestSummary(str(path), fmt, furnisher, hashed[0] if hashed else "")
+    ctx = BatchContext(store.catalogue, store.profile, may_report, *store.hmac_pads())
+    run_validation(con, ctx)
+    classify(store, furnisher_id)
+    if fmt == "csv":
+        _locate_csv_offsets(store, path)
+    result = store.commit_batch(
+        furnisher_id=furnisher_id, source=str(path), fmt=fmt, sha256=summary.sha256,
+        malformed=malformed,
+    )
+    summary.batch_id = result.batch_id
+    summary.rows = result.rows
+    summary.accepted = result.accepted
+    summary.quarantined = result.quarantined
+    summary.duplicates = result.duplicates
+    summary.conflicts = result.conflicts
+    summary.held = result.held
+    summary.corrections = result.corrections
+    summary.errors = result.errors
+    return summary
+
+
+def classify(store: Store, furnisher_id: int | None) -> None:
+    """``ingest_checked`` → ``ingest_classified`` with an ``outcome`` per row."""
+    con = store.con
+    fid = "furnisher_id" if furnisher_id is None else str(furnisher_id)
+    digest = content_hash_sql(store.catalogue)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE ingest_valid AS
+        SELECT *, {fid} AS fid, {digest} AS content_hash
+        FROM ingest_checked WHERE len(errors) = 0"""
+    )
+    counts = con.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT (fid, event_id)) FROM ingest_valid"
+    ).fetchall()[0]
+    if counts[0] != counts[1]:
+        first = """
+          SELECT fid, event_id, arg_min(content_hash, row_number) AS first_hash,
+                 MIN(row_number) AS first_row
+          FROM ingest_valid GROUP BY fid, event_id HAVING COUNT(*) > 1"""
+    else:
+        first = """
+          SELECT CAST(NULL AS INTEGER) AS fid, CAST(NULL AS VARCHAR) AS event_id,
+                 CAST(NULL AS VARCHAR) AS first_hash, CAST(NULL AS BIGINT) AS first_row
+          WHERE false"""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE ingest_classified AS
+        WITH firsts AS ({first}),
+        stored AS (
+          SELECT furnisher_id AS fid, event_id, content_hash FROM events
+          WHERE event_id IN (SELECT event_id FROM ingest_valid)
+          UNION ALL
+          SELECT furnisher_id, event_id, content_hash FROM event_corrections
+        )
+        SELECT v.*,
+          CASE
+            WHEN s.event_id IS NOT NULL AND s.content_hash = v.content_hash THEN 'duplicate'
+            WHEN s.event_id IS NOT NULL THEN 'conflict'
+            WHEN f.first_row IS NOT NULL AND f.first_row <> v.row_number
+                 AND f.first_hash = v.content_hash THEN 'duplicate'
+            WHEN f.first_row IS NOT NULL AND f.first_row <> v.row_number THEN 'conflict'
+            ELSE 'accept'
+          END AS outcome
+        FROM ingest_valid AS v
+        LEFT JOIN stored AS s ON s.fid = v.fid AND s.event_id = v.event_id
+        LEFT JOIN firsts AS f ON f.fid = v.fid AND f.event_id = v.event_id"""
+    )
+    # A correction must name an event of the same furnisher and subject, stored or in this file.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE ingest_targets AS
+        SELECT c.row_number,
+               COALESCE(e.subject_key IS NOT NULL, false) OR b.row_number IS NOT NULL AS found,
+               COALESCE(sb.subject_ref, b.subject_ref) AS target_ref,
+               COALESCE(CAST(sb.kind AS VARCHAR), b.kind) AS target_kind
+        FROM ingest_classified AS c
+        LEFT JOIN events AS e ON e.furnisher_id = c.fid AND e.event_id = c.target_event_id
+        LEFT JOIN subjects AS sb ON sb.subject_key = e.subject_key
+        LEFT JOIN ingest_classified AS b
+          ON b.fid = c.fid AND b.event_id = c.target_event_id AND b.outcome = 'accept'
+             AND NOT b.is_correction
+        WHERE c.is_correction AND c.outcome = 'accept'"""
+    )
+    con.execute(
+        """
+        UPDATE ingest_classified AS c SET outcome = 'invalid', errors = [
+          CASE WHEN NOT t.found THEN {'field': 'attributes.target_event_id',
+            'code': 'CORRECTION_TARGET_UNKNOWN',
+            'message': 'no event ' || c.target_event_id || ' from this furnisher to correct'}
+          ELSE {'field': 'subject_id', 'code': 'CORRECTION_SUBJECT_MISMATCH',
+            'message': 'the corrected event is about another subject'} END]
+        FROM ingest_targets AS t
+        WHERE t.row_number = c.row_number
+          AND (NOT t.found OR t.target_ref <> c.subject_ref OR t.target_kind <> c.kind)"""
+    )
+
+
+def _locate_csv_offsets(store: Store, path: Path) -> None:
+    """Byte offsets for the CSV rows that will be reported (only computed when some are)."""
+    con = store.con
+    bad = con.execute(
+        "SELECT COUNT(*) FROM ingest_checked WHERE len(errors) > 0"
+    ).fetchall()[0][0] + con.execute(
+        "SELECT COUNT(*) FROM ingest_classified WHERE outcome IN ('conflict', 'invalid')"
+    ).fetchall()[0][0]
+    if not bad:
+        return
+    import pyarrow as pa
+
+    offsets = csv_record_offsets(path)
+    table = pa.table({"row_number": range(1, len(offsets)), "byte_offset": offsets[1:]})
+    con.register("ingest_offsets", table)
+    try:
+        for name, reported in (("ingest_checked", "len(errors) > 0"),
+                               ("ingest_classified", "outcome IN ('conflict', 'invalid')")):
+            con.execute(
+                f"UPDATE {name} SET byte_offset = o.byte_offset FROM ingest_offsets AS o "
+                f"WHERE {name}.row_number = o.row_number AND {reported}"
+            )
+    finally:
+        con.unregister("ingest_offsets")
