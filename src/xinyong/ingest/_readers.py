@@ -180,8 +180,9 @@ def read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> list[dict[str, obj
             f"""
             CREATE OR REPLACE TEMP TABLE ingest_lines_checked AS
             SELECT row_number, byte_offset, rtrim(line, chr(10) || chr(13)) AS line,
-                   json_valid(rtrim(line, chr(10) || chr(13))) AND
-                   json_type(rtrim(line, chr(10) || chr(13))) = 'OBJECT' AS ok
+                   CASE WHEN json_valid(rtrim(line, chr(10) || chr(13)))
+                        THEN json_type(rtrim(line, chr(10) || chr(13))) = 'OBJECT'
+                        ELSE false END AS ok
             FROM ingest_lines
             WHERE length(trim(line)) > 0"""
         )

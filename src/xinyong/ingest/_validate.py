@@ -189,13 +189,13 @@ def validation_sql(ctx: BatchContext, unknown_names: list[str], *, typed_attribu
         _err("sid IS NULL OR sid = ''", "subject_id", "SUBJECT_ID_MISSING",
              "'every row needs the subject_id of the person or organisation it is about'"),
         *id_checks,
-        _err("etype IS NULL OR etype = ''", "event_type", "EVENT_TYPE_MISSING",
+        _err("raw_type IS NULL OR raw_type = ''", "event_type", "EVENT_TYPE_MISSING",
              "'every row needs an event_type from the catalogue (xinyong catalog)'"),
         _err(f"etype IN ({', '.join(q(n) for n in protected) or 'NULL'})", "event_type",
              "PROTECTED_CATEGORY",
              "'''' || etype || ''' would record protected data (opinion, belief, health, "
              "speech, media or location); xinyong refuses it'"),
-        _err(f"etype <> '' AND etype NOT IN ({', '.join(q(n) for n in [*types, *CORRECTIONS, *protected])})",
+        _err(f"raw_type <> 'correction.replace' AND etype <> '' AND etype NOT IN ({', '.join(q(n) for n in [*types, *CORRECTIONS, *protected])})",
              "event_type", "EVENT_TYPE_UNKNOWN",
              "'''' || etype || ''' is not in the event catalogue; run xinyong catalog for the list'"),
         _err(f"type_known AND etype NOT IN ({', '.join(q(n) for n in licensed) or 'NULL'})",
@@ -241,7 +241,7 @@ def validation_sql(ctx: BatchContext, unknown_names: list[str], *, typed_attribu
         _err("is_correction AND COALESCE(target_event_id, '') = ''", "attributes.target_event_id",
              "CORRECTION_TARGET_MISSING",
              "'a correction names the event_id it corrects in attributes.target_event_id'"),
-        _err("etype = 'correction.replace' AND NOT type_known", "attributes.event_type",
+        _err("raw_type = 'correction.replace' AND NOT type_known", "attributes.event_type",
              "REPLACEMENT_TYPE_UNKNOWN",
              "'a correction.replace gives the replacing event''s type in attributes.event_type'"),
         *attr_checks,
@@ -262,8 +262,9 @@ CREATE OR REPLACE TEMP TABLE ingest_checked AS
 WITH base AS (
   SELECT r.*, lower(trim(r.subject_kind)) AS kind, {sid} AS sid,
     trim(r.event_type) AS raw_type,
-    CASE WHEN json_valid(r.attributes) AND json_type(r.attributes) = 'OBJECT'
-         THEN CAST(r.attributes AS JSON) END AS attr_json
+    CASE WHEN json_valid(r.attributes) THEN
+      CASE WHEN json_type(r.attributes) = 'OBJECT' THEN CAST(r.attributes AS JSON) END
+    END AS attr_json
   FROM ingest_rows AS r
 ),
 typed AS (
@@ -280,7 +281,7 @@ typed AS (
 ),
 flags AS (
   SELECT *,
-    etype IN ({', '.join(q(n) for n in types)}) AS type_known,
+    COALESCE(etype IN ({', '.join(q(n) for n in types)}), false) AS type_known,
     CASE etype {kind_arms} END AS kinds,
     CASE etype {amount_arms} END AS amount_rule,
     list_filter(COALESCE(json_keys(attr_json), []::VARCHAR[]),
@@ -322,8 +323,11 @@ def unknown_names_sql() -> str:
 SELECT DISTINCT name FROM (
   SELECT trim(event_type) AS name FROM ingest_rows
   UNION ALL
-  SELECT unnest(json_keys(CAST(attributes AS JSON))) AS name FROM ingest_rows
-  WHERE json_valid(attributes) AND json_type(attributes) = 'OBJECT'
+  SELECT unnest(json_keys(attr)) AS name FROM (
+    SELECT CASE WHEN json_valid(attributes) THEN
+      CASE WHEN json_type(attributes) = 'OBJECT' THEN CAST(attributes AS JSON) END END AS attr
+    FROM ingest_rows)
+  WHERE attr IS NOT NULL
 ) WHERE name IS NOT NULL"""
 
 
