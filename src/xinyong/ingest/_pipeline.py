@@ -24,7 +24,12 @@ from xinyong.ingest._readers import (
     read_jsonl,
     read_parquet,
 )
-from xinyong.ingest._validate import BatchContext, content_hash_sql, run_validation
+from xinyong.ingest._validate import (
+    BatchContext,
+    content_hash_sql,
+    run_validation,
+    stored_content_sql,
+)
 from xinyong.store import Store
 
 
@@ -112,50 +117,61 @@ def ingest_file(store: Store, path: Path, *, furnisher: str, fmt: str | None = N
 
 
 def classify(store: Store, furnisher_id: int | None) -> None:
-    """``ingest_checked`` → ``ingest_classified`` with an ``outcome`` per row."""
+    """``ingest_checked`` → ``ingest_classified`` with an ``outcome`` per row.
+
+    Content is compared (by an md5 over the normalised fields) only where an ``event_id`` is
+    already taken, in the store or earlier in the file, so a batch of new events pays nothing.
+    """
     con = store.con
     fid = "furnisher_id" if furnisher_id is None else str(furnisher_id)
     digest = content_hash_sql(store.catalogue)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE ingest_valid AS
-        SELECT *, {fid} AS fid, {digest} AS content_hash
-        FROM ingest_checked WHERE len(errors) = 0"""
+        SELECT c.*, {fid} AS fid, i.subject_ref
+        FROM ingest_checked AS c JOIN ingest_ids AS i USING (id_index)
+        WHERE len(c.errors) = 0"""
     )
     counts = con.execute(
         "SELECT COUNT(*), COUNT(DISTINCT (fid, event_id)) FROM ingest_valid"
     ).fetchall()[0]
     if counts[0] != counts[1]:
-        first = """
-          SELECT fid, event_id, arg_min(content_hash, row_number) AS first_hash,
+        first = f"""
+          SELECT fid, event_id, arg_min({digest}, row_number) AS first_hash,
                  MIN(row_number) AS first_row
-          FROM ingest_valid GROUP BY fid, event_id HAVING COUNT(*) > 1"""
+          FROM ingest_valid
+          WHERE (fid, event_id) IN (
+            SELECT (fid, event_id) FROM ingest_valid GROUP BY fid, event_id HAVING COUNT(*) > 1)
+          GROUP BY fid, event_id"""
     else:
         first = """
           SELECT CAST(NULL AS INTEGER) AS fid, CAST(NULL AS VARCHAR) AS event_id,
                  CAST(NULL AS VARCHAR) AS first_hash, CAST(NULL AS BIGINT) AS first_row
           WHERE false"""
+    stored = stored_content_sql(store.catalogue)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE ingest_classified AS
         WITH firsts AS ({first}),
-        stored AS (
-          SELECT furnisher_id AS fid, event_id, content_hash FROM events
-          WHERE event_id IN (SELECT event_id FROM ingest_valid)
-          UNION ALL
-          SELECT furnisher_id, event_id, content_hash FROM event_corrections
-        )
+        taken AS (
+          SELECT fid, event_id, is_correction FROM ingest_valid
+          WHERE event_id IN (SELECT event_id FROM events UNION ALL
+                             SELECT event_id FROM event_corrections)
+        ),
+        stored AS ({stored})
         SELECT v.*,
           CASE
-            WHEN s.event_id IS NOT NULL AND s.content_hash = v.content_hash THEN 'duplicate'
+            WHEN s.event_id IS NOT NULL AND s.content_hash = {digest}
+              THEN 'duplicate'
             WHEN s.event_id IS NOT NULL THEN 'conflict'
             WHEN f.first_row IS NOT NULL AND f.first_row <> v.row_number
-                 AND f.first_hash = v.content_hash THEN 'duplicate'
+                 AND f.first_hash = {digest} THEN 'duplicate'
             WHEN f.first_row IS NOT NULL AND f.first_row <> v.row_number THEN 'conflict'
             ELSE 'accept'
           END AS outcome
         FROM ingest_valid AS v
-        LEFT JOIN stored AS s ON s.fid = v.fid AND s.event_id = v.event_id
+        LEFT JOIN stored AS s
+          ON s.fid = v.fid AND s.event_id = v.event_id AND s.is_correction = v.is_correction
         LEFT JOIN firsts AS f ON f.fid = v.fid AND f.event_id = v.event_id"""
     )
     # A correction must name an event of the same furnisher and subject, stored or in this file.

@@ -99,12 +99,21 @@ class BatchContext:
         return [n for n in names if any(fnmatch(n, p) for p in self.may_report)]
 
 
-def validation_sql(ctx: BatchContext, unknown_names: list[str], *, typed_attributes: bool = False) -> str:
-    """SQL creating ``ingest_checked`` from ``ingest_rows``."""
+def validation_sql(
+    ctx: BatchContext, unknown_names: list[str], *, typed: bool = False
+) -> list[str]:
+    """Statements creating ``ingest_ids`` and ``ingest_checked`` from ``ingest_rows``.
+
+    ``typed`` input (the bulk path) carries ``occurred_at`` as TIMESTAMP, ``amount`` as DOUBLE,
+    a ``furnisher_id`` and the attributes as ``a_<name>`` text columns instead of JSON.
+    Identifiers are validated and pseudonymised once per distinct ID (``ingest_ids``), and a
+    row's error list is only built for rows that fail a check.
+    """
     cat = ctx.catalogue
     types = [t.name for t in cat]
     attrs = list(cat.attributes.values())
     protected = [n for n in unknown_names if protected_category(n)]
+    protected_keys = ", ".join(q(k) for k in protected) or "NULL"
     licensed = ctx.licensed_types()
     scheme = ctx.profile.identifier_scheme
 
@@ -117,167 +126,183 @@ def validation_sql(ctx: BatchContext, unknown_names: list[str], *, typed_attribu
     amount_arms = " ".join(f"WHEN {q(t.name)} THEN {q(t.amount.value)}" for t in cat)
 
     attr_cols = []
-    attr_checks = []
+    attr_checks: list[tuple[str, str, str, str]] = []
     for a in attrs:
-        if not typed_attributes:
-            text = f"json_extract_string(attr_json, '$.{a.name}')"
-            attr_cols.append(f"{text} AS a_{a.name}")
+        if not typed:
+            attr_cols.append(f"json_extract_string(attr_json, '$.{a.name}') AS a_{a.name}")
+        field = f"attributes.{a.name}"
         required_by = [t.name for t in cat if a.name in t.required]
         if required_by:
-            attr_checks.append(_err(
+            attr_checks.append((
                 f"etype IN ({', '.join(q(n) for n in required_by)}) AND a_{a.name} IS NULL",
-                f"attributes.{a.name}", "ATTRIBUTE_REQUIRED",
-                f"etype || ' needs the attribute {a.name}'"))
+                field, "ATTRIBUTE_REQUIRED", f"etype || ' needs the attribute {a.name}'"))
         if a.sql_type == "INTEGER":
-            attr_checks.append(_err(
+            attr_checks.append((
                 f"a_{a.name} IS NOT NULL AND TRY_CAST(a_{a.name} AS INTEGER) IS NULL",
-                f"attributes.{a.name}", "ATTRIBUTE_TYPE",
-                f"'{a.name} must be a whole number; got ' || a_{a.name}"))
-            bounds = []
-            if a.minimum is not None:
-                bounds.append(f"TRY_CAST(a_{a.name} AS INTEGER) < {a.minimum}")
-            if a.maximum is not None:
-                bounds.append(f"TRY_CAST(a_{a.name} AS INTEGER) > {a.maximum}")
-            if bounds:
-                attr_checks.append(_err(
-                    " OR ".join(bounds), f"attributes.{a.name}", "ATTRIBUTE_RANGE",
+                field, "ATTRIBUTE_TYPE", f"'{a.name} must be a whole number; got ' || a_{a.name}"))
+            if a.minimum is not None and a.maximum is not None:
+                attr_checks.append((
+                    f"TRY_CAST(a_{a.name} AS INTEGER) NOT BETWEEN {a.minimum:g} AND {a.maximum:g}",
+                    field, "ATTRIBUTE_RANGE",
                     f"'{a.name} must be between {a.minimum:g} and {a.maximum:g}; got ' "
-                    f"|| a_{a.name}" if a.minimum is not None and a.maximum is not None
-                    else f"'{a.name} is out of range'"))
+                    f"|| a_{a.name}"))
         if a.values:
-            attr_checks.append(_err(
-                f"a_{a.name} IS NOT NULL AND a_{a.name} NOT IN ({', '.join(q(v) for v in a.values)})",
-                f"attributes.{a.name}", "ATTRIBUTE_VALUE",
+            attr_checks.append((
+                f"a_{a.name} NOT IN ({', '.join(q(v) for v in a.values)})",
+                field, "ATTRIBUTE_VALUE",
                 f"'{a.name} must be one of {', '.join(a.values)}; got ' || a_{a.name}"))
 
+    def normalise(column: str) -> str:
+        return f"upper(trim({column}))" if scheme == "cn" else f"trim({column})"
+
     if scheme == "cn":
-        sid = "upper(trim(subject_id))"
         person_checks, org_checks = _prc_checks("sid"), _uscc_checks("sid")
     else:
-        sid = "trim(subject_id)"
         person_checks = org_checks = _generic_checks("sid")
     id_checks = [
-        _err(f"kind = 'person' AND sid <> '' AND ({cond})", "subject_id", code, msg)
+        _err(f"kind = 'person' AND ({cond})", "subject_id", code, msg)
         for cond, code, msg in person_checks
     ] + [
-        _err(f"kind = 'organisation' AND sid <> '' AND ({cond})", "subject_id", code, msg)
+        _err(f"kind = 'organisation' AND ({cond})", "subject_id", code, msg)
         for cond, code, msg in org_checks
     ]
-    cp = "cp_sid"
-    if scheme == "cn":
-        cp_person, cp_org = _prc_checks(cp), _uscc_checks(cp)
-    else:
-        cp_person = cp_org = _generic_checks(cp)
-    id_checks += [
-        _err(f"a_counterparty_kind = 'person' AND ({cond})", "attributes.counterparty_id", code,
-             msg)
-        for cond, code, msg in cp_person
-    ] + [
-        _err(f"a_counterparty_kind = 'organisation' AND ({cond})", "attributes.counterparty_id",
-             code, msg)
-        for cond, code, msg in cp_org
-    ]
+    ipad, opad = ctx.hmac_ipad.hex(), ctx.hmac_opad.hex()
+    pseudonym = f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(sid))))"
     skew = ctx.profile.clock_skew_days
-    checks = [
-        _err("event_id IS NULL OR trim(event_id) = ''", "event_id", "EVENT_ID_MISSING",
-             "'every row needs an event_id, unique per furnisher'"),
-        _err("length(event_id) > 64", "event_id", "EVENT_ID_TOO_LONG",
-             "'an event_id has at most 64 characters; got ' || length(event_id)"),
-        _err("kind IS NULL OR kind NOT IN ('person', 'organisation')", "subject_kind",
-             "SUBJECT_KIND_INVALID",
-             "'subject_kind must be person or organisation; got ' || COALESCE(subject_kind, 'nothing')"),
-        _err("sid IS NULL OR sid = ''", "subject_id", "SUBJECT_ID_MISSING",
-             "'every row needs the subject_id of the person or organisation it is about'"),
-        *id_checks,
-        _err("raw_type IS NULL OR raw_type = ''", "event_type", "EVENT_TYPE_MISSING",
-             "'every row needs an event_type from the catalogue (xinyong catalog)'"),
-        _err(f"etype IN ({', '.join(q(n) for n in protected) or 'NULL'})", "event_type",
-             "PROTECTED_CATEGORY",
-             "'''' || etype || ''' would record protected data (opinion, belief, health, "
-             "speech, media or location); xinyong refuses it'"),
-        _err(f"raw_type <> 'correction.replace' AND etype <> '' AND etype NOT IN ({', '.join(q(n) for n in [*types, *CORRECTIONS, *protected])})",
-             "event_type", "EVENT_TYPE_UNKNOWN",
-             "'''' || etype || ''' is not in the event catalogue; run xinyong catalog for the list'"),
-        _err(f"type_known AND etype NOT IN ({', '.join(q(n) for n in licensed) or 'NULL'})",
-             "event_type", "NOT_LICENSED",
-             "'this furnisher is not licensed to report ' || etype || '; ask the operator to "
-             "extend its --may-report patterns'"),
-        _err("type_known AND kind IN ('person', 'organisation') AND NOT list_contains(kinds, kind)",
-             "subject_kind", "KIND_NOT_APPLICABLE",
-             "etype || ' applies to ' || array_to_string(kinds, ' and ') || ' subjects only'"),
-        _err("occurred_at IS NULL OR trim(occurred_at) = ''", "occurred_at", "OCCURRED_AT_MISSING",
-             "'every row needs occurred_at, an ISO 8601 date or date-time'"),
-        _err("trim(occurred_at) <> '' AND ts IS NULL", "occurred_at", "OCCURRED_AT_INVALID",
+    if typed:
+        ts, amt = "CAST(occurred_at AS TIMESTAMP)", "CAST(amount AS DOUBLE)"
+        text_checks: list[tuple[str, str, str, str]] = [
+            ("occurred_at IS NULL", "occurred_at", "OCCURRED_AT_MISSING",
+             "'every row needs occurred_at'"),
+        ]
+    else:
+        ts = ("COALESCE(CAST(TRY_CAST(trim(occurred_at) AS TIMESTAMPTZ) AS TIMESTAMP), "
+              "TRY_CAST(trim(occurred_at) AS TIMESTAMP))")
+        amt = "TRY_CAST(trim(amount) AS DOUBLE)"
+        text_checks = [
+            ("occurred_at IS NULL OR trim(occurred_at) = ''", "occurred_at",
+             "OCCURRED_AT_MISSING", "'every row needs occurred_at, an ISO 8601 date or date-time'"),
+            ("trim(occurred_at) <> '' AND ts IS NULL", "occurred_at", "OCCURRED_AT_INVALID",
              "'''' || occurred_at || ''' is not an ISO 8601 date (2026-03-01) or date-time "
              "(2026-03-01T09:30:00Z)'"),
-        _err(f"ts > CAST(now() AS TIMESTAMP) + INTERVAL {skew} DAY", "occurred_at",
-             "OCCURRED_AT_FUTURE",
-             "'occurred_at ' || occurred_at || ' is in the future; report events after they happen'"),
-        _err("ts < TIMESTAMP '1900-01-01'", "occurred_at", "OCCURRED_AT_TOO_OLD",
-             "'occurred_at ' || occurred_at || ' is before 1900; check the date'"),
-        _err("trim(amount) <> '' AND amt IS NULL", "amount", "AMOUNT_INVALID",
+            ("trim(amount) <> '' AND amt IS NULL", "amount", "AMOUNT_INVALID",
              "'amount must be a number such as 1250.50; got ' || amount"),
-        _err("amt < 0", "amount", "AMOUNT_NEGATIVE",
-             "'amount cannot be negative here; report refunds and reversals as corrections'"),
-        _err("amt > 1e13 OR isinf(amt) OR isnan(amt)", "amount", "AMOUNT_ABSURD",
-             "'amount ' || amount || ' is not a plausible value'"),
-        _err("amount_rule = 'required' AND amt IS NULL AND COALESCE(trim(amount), '') = ''",
-             "amount", "AMOUNT_REQUIRED", "etype || ' needs an amount'"),
-        _err("amount_rule = 'none' AND amt IS NOT NULL", "amount", "AMOUNT_NOT_ALLOWED",
-             "etype || ' carries no amount; leave it empty'"),
-        _err("attributes IS NOT NULL AND trim(attributes) <> '' AND attr_json IS NULL",
+            ("attributes IS NOT NULL AND trim(attributes) <> '' AND attr_json IS NULL",
              "attributes", "ATTRIBUTES_INVALID",
              "'attributes must be a JSON object such as {\"days_past_due\": 30}'"),
-        _err("len(unknown_keys) > 0 AND len(list_filter(unknown_keys, lambda k: k IN ("
-             + (", ".join(q(k) for k in unknown_names if protected_category(k)) or "NULL")
-             + "))) > 0", "attributes", "PROTECTED_CATEGORY",
+            (f"len(list_filter(unknown_keys, lambda k: k IN ({protected_keys}))) > 0",
+             "attributes", "PROTECTED_CATEGORY",
              "'attribute(s) ' || array_to_string(unknown_keys, ', ') || ' would record "
              "protected data; xinyong refuses it'"),
-        _err("len(list_filter(unknown_keys, lambda k: k NOT IN ("
-             + (", ".join(q(k) for k in unknown_names if protected_category(k)) or "NULL")
-             + "))) > 0", "attributes", "ATTRIBUTE_UNKNOWN",
+            (f"len(list_filter(unknown_keys, lambda k: k NOT IN ({protected_keys}))) > 0",
+             "attributes", "ATTRIBUTE_UNKNOWN",
              "'attribute(s) ' || array_to_string(unknown_keys, ', ') || ' are not declared for ' "
              "|| COALESCE(etype, 'this type')"),
-        _err("is_correction AND COALESCE(target_event_id, '') = ''", "attributes.target_event_id",
-             "CORRECTION_TARGET_MISSING",
-             "'a correction names the event_id it corrects in attributes.target_event_id'"),
-        _err("raw_type = 'correction.replace' AND NOT type_known", "attributes.event_type",
-             "REPLACEMENT_TYPE_UNKNOWN",
-             "'a correction.replace gives the replacing event''s type in attributes.event_type'"),
+        ]
+    known = ", ".join(q(n) for n in [*types, *CORRECTIONS, *protected])
+    checks: list[tuple[str, str, str, str]] = [
+        ("event_id IS NULL OR trim(event_id) = ''", "event_id", "EVENT_ID_MISSING",
+         "'every row needs an event_id, unique per furnisher'"),
+        ("length(event_id) > 64", "event_id", "EVENT_ID_TOO_LONG",
+         "'an event_id has at most 64 characters; got ' || length(event_id)"),
+        ("kind IS NULL OR kind NOT IN ('person', 'organisation')", "subject_kind",
+         "SUBJECT_KIND_INVALID",
+         "'subject_kind must be person or organisation; got ' || COALESCE(subject_kind, 'nothing')"),
+        ("sid IS NULL OR sid = ''", "subject_id", "SUBJECT_ID_MISSING",
+         "'every row needs the subject_id of the person or organisation it is about'"),
+        ("raw_type IS NULL OR raw_type = ''", "event_type", "EVENT_TYPE_MISSING",
+         "'every row needs an event_type from the catalogue (xinyong catalog)'"),
+        (f"etype IN ({', '.join(q(n) for n in protected) or 'NULL'})", "event_type",
+         "PROTECTED_CATEGORY",
+         "'''' || etype || ''' would record protected data (opinion, belief, health, "
+         "speech, media or location); xinyong refuses it'"),
+        (f"raw_type <> 'correction.replace' AND etype <> '' AND etype NOT IN ({known})",
+         "event_type", "EVENT_TYPE_UNKNOWN",
+         "'''' || etype || ''' is not in the event catalogue; run xinyong catalog for the list'"),
+        (f"type_known AND etype NOT IN ({', '.join(q(n) for n in licensed) or 'NULL'})",
+         "event_type", "NOT_LICENSED",
+         "'this furnisher is not licensed to report ' || etype || '; ask the operator to "
+         "extend its --may-report patterns'"),
+        ("type_known AND kind IN ('person', 'organisation') AND NOT list_contains(kinds, kind)",
+         "subject_kind", "KIND_NOT_APPLICABLE",
+         "etype || ' applies to ' || array_to_string(kinds, ' and ') || ' subjects only'"),
+        *text_checks,
+        (f"ts > CAST(now() AS TIMESTAMP) + INTERVAL {skew} DAY", "occurred_at",
+         "OCCURRED_AT_FUTURE",
+         "'occurred_at ' || CAST(ts AS VARCHAR) || ' is in the future; report events after "
+         "they happen'"),
+        ("ts < TIMESTAMP '1900-01-01'", "occurred_at", "OCCURRED_AT_TOO_OLD",
+         "'occurred_at ' || CAST(ts AS VARCHAR) || ' is before 1900; check the date'"),
+        ("amt < 0", "amount", "AMOUNT_NEGATIVE",
+         "'amount cannot be negative here; report refunds and reversals as corrections'"),
+        ("amt > 1e13 OR isinf(amt) OR isnan(amt)", "amount", "AMOUNT_ABSURD",
+         "'amount ' || CAST(amt AS VARCHAR) || ' is not a plausible value'"),
+        ("amount_rule = 'required' AND amt IS NULL", "amount", "AMOUNT_REQUIRED",
+         "etype || ' needs an amount'"),
+        ("amount_rule = 'none' AND amt IS NOT NULL", "amount", "AMOUNT_NOT_ALLOWED",
+         "etype || ' carries no amount; leave it empty'"),
+        ("is_correction AND COALESCE(target_event_id, '') = ''", "attributes.target_event_id",
+         "CORRECTION_TARGET_MISSING",
+         "'a correction names the event_id it corrects in attributes.target_event_id'"),
+        ("raw_type = 'correction.replace' AND NOT type_known", "attributes.event_type",
+         "REPLACEMENT_TYPE_UNKNOWN",
+         "'a correction.replace gives the replacing event''s type in attributes.event_type'"),
         *attr_checks,
+        ("len(COALESCE(cp_errors, [])) > 0", "attributes.counterparty_id",
+         "COUNTERPARTY_ID_INVALID",
+         "'the counterparty''s ID is not valid: ' || cp_errors[1].message"),
     ]
-    ipad, opad = ctx.hmac_ipad.hex(), ctx.hmac_opad.hex()
-    pseudonym = (f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(sid))))")
-    cp_norm = "upper(trim(a_counterparty_id))" if scheme == "cn" else "trim(a_counterparty_id)"
-    attribute_select = ", ".join([*attr_cols, f"{cp_norm} AS cp_sid"])
-    cp_pseudonym = pseudonym.replace("encode(sid)", "encode(cp_sid)")
+    any_failure = " OR ".join(f"COALESCE({cond}, false)" for cond, _, _, _ in checks)
+    error_list = ", ".join(_err(cond, field, code, msg) for cond, field, code, msg in checks)
     typed_attrs = ", ".join(
-        f"CASE WHEN a_counterparty_kind = 'person' THEN {cp_pseudonym} ELSE cp_sid END "
-        "AS counterparty_id"
-        if a.name == "counterparty_id" else f"TRY_CAST(a_{a.name} AS {a.sql_type}) AS {a.name}"
+        "cp_ref AS counterparty_id" if a.name == "counterparty_id"
+        else f"TRY_CAST(a_{a.name} AS {a.sql_type}) AS {a.name}"
         for a in attrs
     )
-    return f"""
-CREATE OR REPLACE TEMP TABLE ingest_checked AS
+    furnisher = "furnisher_id" if typed else "CAST(NULL AS INTEGER) AS furnisher_id"
+    attr_json = (
+        "CAST(NULL AS JSON) AS attr_json" if typed else
+        "CASE WHEN json_valid(attributes) THEN CASE WHEN json_type(attributes) = 'OBJECT' "
+        "THEN CAST(attributes AS JSON) END END AS attr_json"
+    )
+    typed_cols = "".join(f"a_{a.name}, " for a in attrs) if typed else ""
+    parsed = f"""
+CREATE OR REPLACE TEMP TABLE ingest_parsed AS
 WITH base AS (
-  SELECT r.*, lower(trim(r.subject_kind)) AS kind, {sid} AS sid,
-    trim(r.event_type) AS raw_type,
-    CASE WHEN json_valid(r.attributes) THEN
-      CASE WHEN json_type(r.attributes) = 'OBJECT' THEN CAST(r.attributes AS JSON) END
-    END AS attr_json
-  FROM ingest_rows AS r
-),
-typed AS (
-  SELECT *,
-    raw_type IN ({', '.join(q(c) for c in CORRECTIONS)}) AS is_correction,
-    json_extract_string(attr_json, '$.target_event_id') AS target_event_id,
-    CASE WHEN raw_type = 'correction.replace' THEN json_extract_string(attr_json, '$.event_type')
-         ELSE raw_type END AS etype,
-    COALESCE(CAST(TRY_CAST(trim(occurred_at) AS TIMESTAMPTZ) AS TIMESTAMP),
-             TRY_CAST(trim(occurred_at) AS TIMESTAMP)) AS ts,
-    TRY_CAST(trim(amount) AS DOUBLE) AS amt,
-    {attribute_select}
-  FROM base
+  SELECT row_number, byte_offset, {furnisher}, event_id, subject_kind, subject_id,
+    occurred_at, amount, attributes, {typed_cols}
+    lower(trim(subject_kind)) AS kind, {normalise('subject_id')} AS sid,
+    trim(event_type) AS raw_type, {attr_json}
+  FROM ingest_rows
+)
+SELECT *,
+  raw_type IN ({', '.join(q(c) for c in CORRECTIONS)}) AS is_correction,
+  json_extract_string(attr_json, '$.target_event_id') AS target_event_id,
+  CASE WHEN raw_type = 'correction.replace' THEN json_extract_string(attr_json, '$.event_type')
+       ELSE raw_type END AS etype,
+  {ts} AS ts, {amt} AS amt{''.join(', ' + c for c in attr_cols)}
+FROM base"""
+    ids = f"""
+CREATE OR REPLACE TEMP TABLE ingest_ids AS
+WITH ids AS (
+  SELECT kind, sid FROM ingest_parsed WHERE sid <> '' AND kind IN ('person', 'organisation')
+  UNION
+  SELECT lower(trim(a_counterparty_kind)), {normalise('a_counterparty_id')} FROM ingest_parsed
+  WHERE a_counterparty_id IS NOT NULL
+    AND lower(trim(a_counterparty_kind)) IN ('person', 'organisation')
+)
+SELECT CAST(row_number() OVER () AS INTEGER) AS id_index, kind, sid,
+  list_filter([{', '.join(id_checks)}], lambda e: e IS NOT NULL) AS id_errors,
+  CASE WHEN kind = 'person' THEN {pseudonym} ELSE sid END AS subject_ref
+FROM ids"""
+    checked = f"""
+CREATE OR REPLACE TEMP TABLE ingest_checked AS
+WITH joined AS (
+  SELECT p.*, i.id_index, i.id_errors, cp.id_errors AS cp_errors, cp.subject_ref AS cp_ref
+  FROM ingest_parsed AS p
+  LEFT JOIN ingest_ids AS i ON i.kind = p.kind AND i.sid = p.sid
+  LEFT JOIN ingest_ids AS cp ON cp.kind = lower(trim(p.a_counterparty_kind))
+    AND cp.sid = {normalise('p.a_counterparty_id')}
 ),
 flags AS (
   SELECT *,
@@ -290,31 +315,54 @@ flags AS (
         || CASE WHEN raw_type = 'correction.void' THEN ['target_event_id']
                 WHEN raw_type = 'correction.replace' THEN ['target_event_id', 'event_type']
                 ELSE []::VARCHAR[] END, k)) AS unknown_keys
-  FROM typed
-),
-checked AS (
-  SELECT *,
-    list_filter([{', '.join(checks)}], lambda e: e IS NOT NULL) AS errors
-  FROM flags
+  FROM joined
 )
-SELECT row_number, byte_offset, event_id, kind, sid, raw_type, etype, is_correction,
-  target_event_id, ts, amt, errors, {typed_attrs},
-  CASE WHEN len(errors) = 0 THEN
-    CASE WHEN kind = 'person' THEN {pseudonym} ELSE sid END END AS subject_ref,
-  subject_kind AS raw_subject_kind, subject_id AS raw_subject_id, event_type AS raw_event_type,
-  occurred_at AS raw_occurred_at, amount AS raw_amount, attributes AS raw_attributes
-FROM checked
-"""
+SELECT row_number, byte_offset, furnisher_id, event_id, kind, id_index, raw_type, etype,
+  is_correction, target_event_id, ts, amt, {typed_attrs},
+  CASE WHEN len(COALESCE(id_errors, [])) > 0 OR {any_failure}
+       THEN COALESCE(id_errors, []) || list_filter([{error_list}], lambda e: e IS NOT NULL)
+       ELSE [] END AS errors
+FROM flags"""
+    return [parsed, ids, checked]
 
 
-def content_hash_sql(catalogue: Catalogue) -> str:
-    """The md5 over an accepted row's normalised content (same for every format)."""
-    attrs = list(catalogue.attributes)
-    parts = ["kind", "subject_ref", "etype", "strftime(ts, '%Y-%m-%dT%H:%M:%S.%f')",
-             "COALESCE(CAST(amt AS VARCHAR), '')",
-             *(f"COALESCE(CAST({a} AS VARCHAR), '')" for a in attrs),
-             "COALESCE(target_event_id, '')", "raw_type"]
+def content_hash_sql(catalogue: Catalogue, alias: str = "") -> str:
+    """md5 over a row's normalised content: tells an identical re-send from a conflict."""
+    p = f"{alias}." if alias else ""
+    parts = [
+        f"{p}kind", f"{p}subject_ref", f"{p}etype", f"strftime({p}ts, '%Y-%m-%dT%H:%M:%S.%f')",
+        f"COALESCE(CAST({p}amt AS VARCHAR), '')",
+        *(f"COALESCE(CAST({p}{a} AS VARCHAR), '')" for a in catalogue.attributes),
+        f"COALESCE({p}target_event_id, '')", f"{p}raw_type",
+    ]
     return f"md5(concat_ws('|', {', '.join(parts)}))"
+
+
+def stored_content_sql(catalogue: Catalogue) -> str:
+    """Stored events and corrections whose keys the batch reuses (``taken``), with content hash.
+
+    An event's hash is recomputed from its stored columns with the same normalisation as a new
+    row's; a correction's was recorded when it was stored.
+    """
+    attrs = ", ".join(f"e.{a}" for a in catalogue.attributes)
+    return f"""
+          SELECT fid, event_id, false AS is_correction,
+                 {content_hash_sql(catalogue)} AS content_hash
+          FROM (
+            SELECT e.furnisher_id AS fid, e.event_id, CAST(sb.kind AS VARCHAR) AS kind,
+                   sb.subject_ref, CAST(e.event_type AS VARCHAR) AS etype, e.occurred_at AS ts,
+                   e.amount AS amt, {attrs},
+                   c.target_event_id,
+                   COALESCE(c.kind, CAST(e.event_type AS VARCHAR)) AS raw_type
+            FROM events AS e JOIN subjects AS sb USING (subject_key)
+            LEFT JOIN event_corrections AS c
+              ON c.furnisher_id = e.furnisher_id AND c.event_id = e.event_id
+            WHERE (e.furnisher_id, e.event_id) IN (
+              SELECT (fid, event_id) FROM taken WHERE NOT is_correction)
+          )
+          UNION ALL
+          SELECT furnisher_id, event_id, true, content_hash FROM event_corrections
+          WHERE (furnisher_id, event_id) IN (SELECT (fid, event_id) FROM taken WHERE is_correction)"""
 
 
 def unknown_names_sql() -> str:
@@ -332,10 +380,8 @@ SELECT DISTINCT name FROM (
 
 
 def run_validation(
-    con: duckdb.DuckDBPyConnection, ctx: BatchContext, *, typed_attributes: bool = False
+    con: duckdb.DuckDBPyConnection, ctx: BatchContext, *, typed: bool = False
 ) -> None:
-    names = (
-        [] if typed_attributes
-        else [str(r[0]) for r in con.execute(unknown_names_sql()).fetchall()]
-    )
-    con.execute(validation_sql(ctx, names, typed_attributes=typed_attributes))
+    names = [] if typed else [str(r[0]) for r in con.execute(unknown_names_sql()).fetchall()]
+    for statement in validation_sql(ctx, names, typed=typed):
+        con.execute(statement)

@@ -31,9 +31,11 @@ class BatchResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-_RAW = """json_object('event_id', event_id, 'subject_kind', raw_subject_kind,
-  'subject_id', raw_subject_id, 'event_type', raw_event_type, 'occurred_at', raw_occurred_at,
-  'amount', raw_amount, 'attributes', raw_attributes)"""
+# The raw fields of a quarantined row, as read (joined back from ingest_rows by row number).
+_RAW = """json_object('event_id', r.event_id, 'subject_kind', r.subject_kind,
+  'subject_id', r.subject_id, 'event_type', r.event_type,
+  'occurred_at', CAST(r.occurred_at AS VARCHAR), 'amount', CAST(r.amount AS VARCHAR),
+  'attributes', r.attributes)"""
 
 
 def commit_batch(
@@ -46,6 +48,8 @@ def commit_batch(
     malformed: list[dict[str, Any]],
     enrolled: bool,
 ) -> BatchResult:
+    from xinyong.ingest._validate import content_hash_sql  # ingest imports the store
+
     con = store.con
     attributes = list(store.catalogue.attributes)
     fid = "NULL" if furnisher_id is None else str(furnisher_id)
@@ -60,11 +64,18 @@ def commit_batch(
             SELECT (SELECT COALESCE(MAX(subject_key), 0) FROM subjects)
                    + row_number() OVER (ORDER BY kind, subject_ref),
                    CAST(kind AS subject_kind), subject_ref, {str(enrolled).lower()}
-            FROM (SELECT DISTINCT kind, subject_ref FROM ingest_classified
-                  WHERE outcome = 'accept') AS r
-            WHERE NOT EXISTS (
-              SELECT 1 FROM subjects AS s
-              WHERE s.kind = CAST(r.kind AS subject_kind) AND s.subject_ref = r.subject_ref)"""
+            FROM ingest_ids AS r
+            WHERE id_index IN (SELECT id_index FROM ingest_classified WHERE outcome = 'accept')
+              AND NOT EXISTS (
+                SELECT 1 FROM subjects AS s
+                WHERE s.kind = CAST(r.kind AS subject_kind) AND s.subject_ref = r.subject_ref)"""
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE ingest_keys AS
+            SELECT i.id_index, s.subject_key FROM ingest_ids AS i
+            JOIN subjects AS s ON s.kind = CAST(i.kind AS subject_kind)
+                              AND s.subject_ref = i.subject_ref"""
         )
         new_subjects = int(con.execute("SELECT COUNT(*) FROM subjects").fetchall()[0][0]) - before
         seq0 = int(con.execute("SELECT COALESCE(MAX(event_seq), 0) FROM events").fetchall()[0][0])
@@ -72,15 +83,11 @@ def commit_batch(
         con.execute(
             f"""
             INSERT INTO events (event_seq, furnisher_id, event_id, subject_key, event_type,
-                                occurred_at, amount, {columns}, batch_id, recorded_at,
-                                content_hash)
-            SELECT {seq0} + row_number() OVER (ORDER BY c.row_number), c.fid, c.event_id,
+                                occurred_at, amount, {columns}, batch_id, recorded_at)
+            SELECT {seq0} + c.row_number, c.fid, c.event_id,
                    s.subject_key, CAST(c.etype AS event_type), c.ts, c.amt,
-                   {', '.join(f'c.{a}' for a in attributes)}, {batch_id}, current_timestamp,
-                   c.content_hash
-            FROM ingest_classified AS c
-            JOIN subjects AS s ON s.kind = CAST(c.kind AS subject_kind)
-                              AND s.subject_ref = c.subject_ref
+                   {', '.join(f'c.{a}' for a in attributes)}, {batch_id}, current_timestamp
+            FROM ingest_classified AS c JOIN ingest_keys AS s USING (id_index)
             WHERE c.outcome = 'accept' AND c.raw_type <> 'correction.void'"""
         )
         con.execute(
@@ -88,26 +95,35 @@ def commit_batch(
             INSERT INTO event_corrections (furnisher_id, event_id, kind, target_event_id,
                                            target_event_seq, content_hash, batch_id)
             SELECT c.fid, c.event_id, c.raw_type, c.target_event_id, e.event_seq,
-                   c.content_hash, {batch_id}
+                   {content_hash_sql(store.catalogue, 'c')}, {batch_id}
             FROM ingest_classified AS c
             JOIN events AS e ON e.furnisher_id = c.fid AND e.event_id = c.target_event_id
             WHERE c.outcome = 'accept' AND c.is_correction"""
         )
         con.execute(
             f"""
-            INSERT INTO quarantine (batch_id, furnisher_id, row_number, byte_offset, event_id,
-                                    conflict, errors, raw)
-            SELECT {batch_id}, {fid}, row_number, byte_offset, event_id, false,
-                   to_json(errors), {_RAW}
+            CREATE OR REPLACE TEMP TABLE ingest_bad AS
+            SELECT COALESCE(furnisher_id, {fid}) AS furnisher_id, row_number, byte_offset,
+                   event_id, false AS conflict, to_json(errors) AS errors
             FROM ingest_checked WHERE len(errors) > 0
             UNION ALL
-            SELECT {batch_id}, fid, row_number, byte_offset, event_id, outcome = 'conflict',
+            SELECT fid, row_number, byte_offset, event_id, outcome = 'conflict',
                    CASE WHEN outcome = 'conflict' THEN to_json([{{'field': 'event_id',
                      'code': 'CONFLICT', 'message': 'event_id ' || event_id || ' was already '
                      || 'reported with other content; send a correction.replace instead of '
-                     || 'reusing the id'}}]) ELSE to_json(errors) END,
-                   {_RAW}
+                     || 'reusing the id'}}]) ELSE to_json(errors) END
             FROM ingest_classified WHERE outcome IN ('conflict', 'invalid')"""
+        )
+        con.execute(
+            f"""
+            INSERT INTO quarantine (batch_id, furnisher_id, row_number, byte_offset, event_id,
+                                    conflict, errors, raw)
+            SELECT {batch_id}, b.furnisher_id, b.row_number, b.byte_offset, b.event_id,
+                   b.conflict, b.errors, {_RAW}
+            FROM ingest_bad AS b
+            JOIN (SELECT * FROM ingest_rows
+                  WHERE row_number IN (SELECT row_number FROM ingest_bad)) AS r
+              USING (row_number)"""
         )
         for bad in malformed:
             con.execute(

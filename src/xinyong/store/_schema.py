@@ -128,8 +128,6 @@ def _ingestion(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
         ("corrections", "BIGINT DEFAULT 0"),
     ]:
         con.execute(f"ALTER TABLE batches ADD COLUMN {column} {sql_type}")
-    # md5 of the event's normalised content: tells an identical re-send from a conflict.
-    con.execute("ALTER TABLE events ADD COLUMN content_hash VARCHAR")
     con.execute("ALTER TABLE subjects ADD COLUMN enrolled BOOLEAN DEFAULT TRUE")
     con.execute(
         """

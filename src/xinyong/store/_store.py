@@ -238,20 +238,15 @@ class Store:
                 SELECT CAST(row_number() OVER () AS BIGINT) AS row_number,
                        CAST(NULL AS BIGINT) AS byte_offset, f.furnisher_id,
                        i.event_id, i.subject_kind, i.subject_id, i.event_type,
-                       strftime(CAST(i.occurred_at AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%f')
-                         AS occurred_at,
-                       CAST(i.amount AS VARCHAR) AS amount, CAST(NULL AS VARCHAR) AS attributes,
+                       CAST(i.occurred_at AS TIMESTAMP) AS occurred_at,
+                       CAST(i.amount AS DOUBLE) AS amount, CAST(NULL AS VARCHAR) AS attributes,
                        {attrs}
                 FROM bulk_incoming AS i JOIN furnishers AS f ON f.name = i.furnisher"""
             )
         finally:
             con.unregister("bulk_incoming")
         ctx = BatchContext(self.catalogue, self.profile, None, *self.hmac_pads())
-        run_validation(con, ctx, typed_attributes=True)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE ingest_checked AS SELECT c.*, r.furnisher_id "
-            "FROM ingest_checked AS c JOIN ingest_rows AS r USING (row_number)"
-        )
+        run_validation(con, ctx, typed=True)
         classify(self, None)
         result = self.commit_batch(furnisher_id=None, source=source, fmt="arrow", sha256=None,
                                    malformed=[])

@@ -30,6 +30,7 @@ PACKED_DIGITS: Final = 10
 Field = tuple[str, int, int, int, int]
 Layout = tuple[Field, ...]
 
+_DIGIT_WIDTH: Final = {"ssn": 9, "telephone": 10}
 _PACKED: Final = {NUMBER: (PACKED_NUMBER, 5), DATE: (PACKED_DATE, 5), STAMP: (PACKED_STAMP, 8)}
 
 
@@ -38,7 +39,9 @@ def _layout(spec: list[tuple[str, int, int]]) -> Layout:
     start = 0
     for name, length, kind in spec:
         if name:
-            fields.append((name, start, start + length, kind, length))
+            # width: how many characters the value has once decoded (packed digits expand)
+            width = _DIGIT_WIDTH[name] if kind == PACKED_DIGITS else length
+            fields.append((name, start, start + length, kind, width))
         start += length
     return tuple(fields)
 

@@ -72,7 +72,7 @@ class Bin:
             return f"a special value ({shown})" if shown else "a special value"
         if self.kind == "missing":
             return "missing"
-        return "a value not seen in training"
+        return "another value (in no group; e.g. not seen in training)"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}

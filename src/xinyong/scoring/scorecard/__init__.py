@@ -1,0 +1,43 @@
+"""Learned scorecards: fit from outcomes, save as JSON, score in Python or compiled SQL.
+
+How the parts relate: :class:`ScorecardModel` (``_fit``) is the scikit-learn estimator; it bins
+with optbinning (``_binning``) and fits a logistic regression, and its result is a
+:class:`Scorecard` (``_artifact``), the versioned JSON artifact made of characteristics and bins
+(``_bins``). The artifact is the model: it scores and explains in Python, compiles to SQL
+(``_sql``), is evaluated for ranking, calibration and stability (``_metrics``), and is saved under
+the platform home (``_home``). ``cli`` holds the ``xinyong model fit|evaluate`` commands.
+
+>>> model = ScorecardModel(model_id="german").fit(X, y)                   # doctest: +SKIP
+>>> sql = scorecard_sql(model.scorecard_, table="applicants", id_column="id")  # doctest: +SKIP
+"""
+
+from xinyong.scoring.scorecard._artifact import REASON_SLOTS, Scaling, Scorecard
+from xinyong.scoring.scorecard._bins import Bin, Characteristic
+from xinyong.scoring.scorecard._fit import DEFAULT_PROTECTED, ScorecardModel
+from xinyong.scoring.scorecard._home import (
+    load_scorecard,
+    models_dir,
+    save_scorecard,
+    saved_scorecards,
+)
+from xinyong.scoring.scorecard._metrics import PSI_SHIFT, PSI_WATCH, evaluate, psi
+from xinyong.scoring.scorecard._sql import scorecard_sql
+
+__all__ = [
+    "DEFAULT_PROTECTED",
+    "PSI_SHIFT",
+    "PSI_WATCH",
+    "REASON_SLOTS",
+    "Bin",
+    "Characteristic",
+    "Scaling",
+    "Scorecard",
+    "ScorecardModel",
+    "evaluate",
+    "load_scorecard",
+    "models_dir",
+    "psi",
+    "save_scorecard",
+    "saved_scorecards",
+    "scorecard_sql",
+]
