@@ -127,7 +127,7 @@ def classify(store: Store, furnisher_id: int | None) -> None:
     digest = content_hash_sql(store.catalogue)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE ingest_valid AS
+        CREATE OR REPLACE TEMP VIEW ingest_valid AS
         SELECT c.*, {fid} AS fid, i.subject_ref
         FROM ingest_checked AS c JOIN ingest_ids AS i USING (id_index)
         WHERE len(c.errors) = 0"""

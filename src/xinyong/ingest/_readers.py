@@ -70,10 +70,15 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[dict[str, objec
     spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
     try:
         # No sniffing: the header fixes the columns, so one bad row cannot refuse the file.
+        fields = ", ".join(
+            f"{c}" if c in columns else f"CAST(NULL AS VARCHAR) AS {c}" for c in CANONICAL
+        )
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE ingest_csv AS
-            SELECT * FROM read_csv({_sql_path(path)}, header = true, auto_detect = false,
+            CREATE OR REPLACE TEMP TABLE ingest_rows AS
+            SELECT CAST(row_number() OVER () AS BIGINT) AS row_number,
+                   CAST(NULL AS BIGINT) AS byte_offset, {fields}
+            FROM read_csv({_sql_path(path)}, header = true, auto_detect = false,
                                    columns = {spec}, delim = ',', quote = '"', escape = '"',
                                    store_rejects = true, strict_mode = true,
                                    rejects_scan = 'ingest_rejects_scan',
@@ -88,19 +93,8 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[dict[str, objec
         "arg_min(error_message, byte_position) FROM ingest_rejects GROUP BY line ORDER BY line"
     ).fetchall()
     reject_lines = sorted({int(r[0]) for r in rejects})
-    fields = ", ".join(
-        f"{c}" if c in columns else f"CAST(NULL AS VARCHAR) AS {c}" for c in CANONICAL
-    )
-    # DuckDB keeps the file's order; rows it rejected are missing from ingest_csv, so the k-th
-    # row read is the k-th record not rejected. Line 1 is the header.
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE ingest_rows AS
-        SELECT CAST(row_number() OVER () AS BIGINT) AS row_number,
-               CAST(NULL AS BIGINT) AS byte_offset, {fields}
-        FROM ingest_csv"""
-    )
-    con.execute("DROP TABLE ingest_csv")
+    # DuckDB keeps the file's order; rows it rejected are missing, so the k-th row read is the
+    # k-th record not rejected (line 1 is the header).
     if reject_lines:
         _renumber_after_rejects(con, reject_lines)
     return [
@@ -177,7 +171,7 @@ def read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> list[dict[str, obj
             for c in CANONICAL
         )
         con.execute(
-            f"""
+            """
             CREATE OR REPLACE TEMP TABLE ingest_lines_checked AS
             SELECT row_number, byte_offset, rtrim(line, chr(10) || chr(13)) AS line,
                    CASE WHEN json_valid(rtrim(line, chr(10) || chr(13)))

@@ -266,8 +266,10 @@ def validation_sql(
         "THEN CAST(attributes AS JSON) END END AS attr_json"
     )
     typed_cols = "".join(f"a_{a.name}, " for a in attrs) if typed else ""
+    # ingest_parsed is a view: DuckDB inlines it into both statements below and reads only
+    # the columns each needs, instead of materialising another copy of the batch.
     parsed = f"""
-CREATE OR REPLACE TEMP TABLE ingest_parsed AS
+CREATE OR REPLACE TEMP VIEW ingest_parsed AS
 WITH base AS (
   SELECT row_number, byte_offset, {furnisher}, event_id, subject_kind, subject_id,
     occurred_at, amount, attributes, {typed_cols}

@@ -78,9 +78,8 @@ def ingest(
     2: the file was refused (unreadable, wrong format, unknown furnisher). Re-ingesting a file
     stores nothing twice.
     """
-    with Store.open(home) as store:
-        with err.status(f"Ingesting {file.name}"):
-            summary = ingest_file(store, file, furnisher=furnisher, fmt=fmt)
+    with Store.open(home) as store, err.status(f"Ingesting {file.name}"):
+        summary = ingest_file(store, file, furnisher=furnisher, fmt=fmt)
     if as_json:
         sys.stdout.write(json.dumps(summary.to_json(), indent=2, default=str) + "\n")
     else:

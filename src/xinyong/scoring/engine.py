@@ -16,7 +16,6 @@ from xinyong.scoring.compile import SCORE_COLUMNS, ScoringQuery, scoring_sql
 from xinyong.scoring.rulebook import Rulebook
 from xinyong.store import Store, fetch_one
 
-
 # Scoring reads the log without voided events and only the subjects who take part.
 EVENTS = "scoring_events"
 SUBJECTS = "scoring_subjects"

@@ -13,7 +13,6 @@ DuckDB lets one process open the file for writing at a time; a second writer get
 from __future__ import annotations
 
 import os
-import time
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from xinyong.catalog import Catalogue, default_catalogue
 from xinyong.catalog.identifiers import (
@@ -30,8 +31,8 @@ from xinyong.catalog.identifiers import (
     identifier_scheme,
     load_or_create_key,
 )
-from xinyong.profiles import DEFAULT_PROFILE, JurisdictionProfile, profile
 from xinyong.errors import XinyongError
+from xinyong.profiles import DEFAULT_PROFILE, JurisdictionProfile, profile
 from xinyong.store._batches import BatchResult, commit_batch
 from xinyong.store._cursor import fetch_one
 from xinyong.store._schema import migrate
@@ -223,33 +224,39 @@ class Store:
 
         self._check_columns(events)
         con = self.con
-        con.register("bulk_incoming", events)
+        names = pc.unique(events["furnisher"]).to_pylist()
+        for name in names:
+            if fetch_one(con.execute("SELECT 1 FROM furnishers WHERE name = ?", [name])) is None:
+                self.add_furnisher(str(name), None)
+        ids = [self.furnisher(str(n))[0] for n in names]
+        furnisher_ids = pa.array(ids, pa.int32()).take(
+            pc.index_in(events["furnisher"], value_set=pa.array(names)))
+        numbered = events.append_column("furnisher_id", furnisher_ids).append_column(
+            "row_number", pa.array(np.arange(1, events.num_rows + 1, dtype=np.int64)))
+        con.register("bulk_incoming", numbered)
         try:
-            for (name,) in con.execute(
-                "SELECT DISTINCT furnisher FROM bulk_incoming ORDER BY 1").fetchall():
-                if fetch_one(con.execute("SELECT 1 FROM furnishers WHERE name = ?", [name])) is None:
-                    self.add_furnisher(str(name), None)
             attrs = ", ".join(
-                f"CAST(i.{a} AS VARCHAR) AS a_{a}" for a in self.catalogue.attributes
+                f"CAST({a} AS VARCHAR) AS a_{a}" for a in self.catalogue.attributes
             )
+            # A view over the registered Arrow table: no copy of the batch before validation.
             con.execute(
                 f"""
-                CREATE OR REPLACE TEMP TABLE ingest_rows AS
-                SELECT CAST(row_number() OVER () AS BIGINT) AS row_number,
-                       CAST(NULL AS BIGINT) AS byte_offset, f.furnisher_id,
-                       i.event_id, i.subject_kind, i.subject_id, i.event_type,
-                       CAST(i.occurred_at AS TIMESTAMP) AS occurred_at,
-                       CAST(i.amount AS DOUBLE) AS amount, CAST(NULL AS VARCHAR) AS attributes,
+                CREATE OR REPLACE TEMP VIEW ingest_rows AS
+                SELECT row_number, CAST(NULL AS BIGINT) AS byte_offset, furnisher_id,
+                       event_id, subject_kind, subject_id, event_type,
+                       CAST(occurred_at AS TIMESTAMP) AS occurred_at,
+                       CAST(amount AS DOUBLE) AS amount, CAST(NULL AS VARCHAR) AS attributes,
                        {attrs}
-                FROM bulk_incoming AS i JOIN furnishers AS f ON f.name = i.furnisher"""
+                FROM bulk_incoming"""
             )
+            ctx = BatchContext(self.catalogue, self.profile, None, *self.hmac_pads())
+            run_validation(con, ctx, typed=True)
+            classify(self, None)
+            result = self.commit_batch(furnisher_id=None, source=source, fmt="arrow",
+                                       sha256=None, malformed=[])
         finally:
+            con.execute("DROP VIEW IF EXISTS ingest_rows")
             con.unregister("bulk_incoming")
-        ctx = BatchContext(self.catalogue, self.profile, None, *self.hmac_pads())
-        run_validation(con, ctx, typed=True)
-        classify(self, None)
-        result = self.commit_batch(furnisher_id=None, source=source, fmt="arrow", sha256=None,
-                                   malformed=[])
         if result.quarantined:
             first = result.errors[0]
             raise XinyongError(

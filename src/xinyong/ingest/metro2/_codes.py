@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Final
 
 # Account status (base segment, field 17A). DA/DF delete the account from the consumer's file.
-ACCOUNT_STATUS_CODES: Final = frozenset(
-    "05 11 13 61 62 63 64 65 71 78 80 82 83 84 88 89 93 94 95 96 97 DA DF".split()
-)
+ACCOUNT_STATUS_CODES: Final = frozenset({
+    "05", "11", "13", "61", "62", "63", "64", "65", "71", "78", "80", "82", "83", "84", "88",
+    "89", "93", "94", "95", "96", "97", "DA", "DF",
+})
 STATUS_DELETES_ACCOUNT: Final = frozenset({"DA", "DF"})
 
 # Payment rating (17B): required when the status alone does not say how the account stood.
@@ -25,7 +26,7 @@ STATUS_NEEDS_PAYMENT_RATING: Final = frozenset({"05", "13", "65", "88", "89", "9
 PAYMENT_HISTORY_CODES: Final = frozenset("0123456BDEGHJKL")
 
 # ECOA (37): who is liable. W = business/commercial, Z = delete this consumer from the account.
-ECOA_CODES: Final = frozenset("1 2 3 5 7 T X W Z".split())
+ECOA_CODES: Final = frozenset({"1", "2", "3", "5", "7", "T", "X", "W", "Z"})
 ECOA_BUSINESS: Final = "W"
 ECOA_DELETE_CONSUMER: Final = "Z"
 
@@ -43,8 +44,12 @@ LATE_DAYS_BY_STATUS: Final = {"71": 30, "78": 60, "80": 90, "82": 120, "83": 150
 
 # Statuses that report a default (charge-off, collection, repossession, foreclosure …), whether
 # still open or since paid: the loss happened, so the mapping records it once.
-STATUS_DEFAULTED: Final = frozenset("61 62 63 64 88 89 93 94 95 96 97".split())
+STATUS_DEFAULTED: Final = frozenset(
+    {"61", "62", "63", "64", "88", "89", "93", "94", "95", "96", "97"})
 STATUS_CURRENT: Final = "11"
+# Statuses that do not say by themselves how the account stood; their payment rating does.
+STATUS_RATED: Final = frozenset({"05", "13", "65"})
+RATING_DEFAULTED: Final = frozenset({"G", "L"})
 
 # Payment history characters that report a default: L charge-off, G collection,
 # H foreclosure completed, J voluntary surrender, K repossession.

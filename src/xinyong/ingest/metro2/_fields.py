@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import types
-from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from itertools import repeat
 from operator import itemgetter
 from typing import Any, Final, TypeVar, cast
 
@@ -27,12 +24,11 @@ from xinyong.ingest.metro2 import _layout as lay
 from xinyong.ingest.metro2._records import Metro2Issue
 
 T = TypeVar("T")
-Getter = Callable[[str], Sequence[Any]]
+Getter = Callable[[Sequence[Any]], Sequence[Any]]
 
 _INVALID: Final = object()  # cache marker: this text is not a valid date
 _UNSEEN: Final = object()
 _MAX_INTERNED: Final = 4096  # bounds the intern table against files of random codes
-_SET_SLOT: Final = types.MemberDescriptorType.__set__
 
 
 def _getter(indexes: Sequence[slice | int]) -> Getter:
@@ -74,18 +70,19 @@ class FieldPlan:
 def build(cls: type[T], values: Sequence[Any]) -> T:
     """An instance of the frozen, slotted dataclass ``cls`` from all its field values in order."""
     instance = object.__new__(cls)
-    deque(map(_SET_SLOT, _slots(cls), repeat(instance), values), maxlen=0)
+    for set_slot, value in zip(_slot_setters(cls), values, strict=True):
+        set_slot(instance, value)
     return instance
 
 
-_SLOTS: dict[type, list[Any]] = {}
+_SETTERS: dict[type, list[Callable[[object, Any], None]]] = {}
 
 
-def _slots(cls: type) -> list[Any]:
-    slots = _SLOTS.get(cls)
-    if slots is None:
-        slots = _SLOTS[cls] = [cls.__dict__[f.name] for f in dataclasses.fields(cls)]
-    return slots
+def _slot_setters(cls: type) -> list[Callable[[object, Any], None]]:
+    setters = _SETTERS.get(cls)
+    if setters is None:
+        setters = _SETTERS[cls] = [cls.__dict__[f.name].__set__ for f in dataclasses.fields(cls)]
+    return setters
 
 
 class FieldReader:

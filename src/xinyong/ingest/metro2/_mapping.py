@@ -8,7 +8,7 @@ Per account (base segment), :func:`metro2_to_events` emits:
   ``G`` collection, ``H`` foreclosure, ``J`` voluntary surrender, ``K`` repossession) →
   one ``loan.defaulted`` in its oldest month, since later months only repeat that the loss
   stands; ``B``, ``D`` and ``E`` say nothing about conduct and emit nothing;
-* one event for the month of the date of account information when the account status adds
+* one event at the date of account information when the account status adds
   to the history: ``11`` current → on time, ``71``–``84`` → late 30–180 days, a default
   status (charge-off, collection, repossession, foreclosure, paid after one of those) →
   ``loan.defaulted`` unless the history's latest month already shows the default, and
@@ -35,7 +35,6 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from numpy.typing import NDArray
 
 from xinyong.errors import XinyongError
 from xinyong.ingest.metro2 import _codes as codes
@@ -74,10 +73,21 @@ class _Accounts:
     bases: list[Metro2Base] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)  # account number, unique in the file
     subject_kinds: list[str] = field(default_factory=list)
-    months: list[int] = field(default_factory=list)  # date of account information, months
+    reported: list[datetime] = field(default_factory=list)  # date of account information
+    months: list[int] = field(default_factory=list)  # its month, counted from 1970-01
     amounts: list[float] = field(default_factory=list)  # the default amount
     disputed: list[bool] = field(default_factory=list)
     issues: list[Metro2Issue] = field(default_factory=list)
+    columns: dict[str, pa.Array] = field(default_factory=dict)
+
+    def column(self, name: str) -> pa.Array:
+        """An account-level column as Arrow, converted once and shared by every event kind."""
+        if name not in self.columns:
+            values = ([base.ssn for base in self.bases] if name == "ssn"
+                      else getattr(self, name))
+            self.columns[name] = pa.array(values, pa.bool_() if name == "disputed"
+                                          else pa.string())
+        return self.columns[name]
 
 
 def _default_amount(base: Metro2Base) -> float:
@@ -126,6 +136,7 @@ def _accounts(bases: tuple[Metro2Base, ...]) -> _Accounts:
         accounts.keys.append(number)
         accounts.subject_kinds.append(
             "organisation" if base.ecoa_code == codes.ECOA_BUSINESS else "person")
+        accounts.reported.append(datetime(when.year, when.month, when.day))
         accounts.months.append((when.year - 1970) * 12 + when.month - 1)
         accounts.amounts.append(_default_amount(base))
         accounts.disputed.append(base.compliance_condition_code == codes.CCC_DISPUTED)
@@ -155,7 +166,7 @@ def _history_events(accounts: _Accounts) -> pa.Table:
     days = _DAYS[profiles[rows, back]]
     is_default = chosen == 3
     return _table(
-        accounts, take, occurred, kind="pay", event_type=_strings(list(_TYPES)).take(
+        accounts, take, month, occurred, kind="pay", event_type=_strings(list(_TYPES)).take(
             pa.array(chosen)),
         amount=pa.array(np.asarray(accounts.amounts)[rows], mask=~is_default),
         days=pa.array(days, mask=days == 0), counterparty=None)
@@ -163,19 +174,19 @@ def _history_events(accounts: _Accounts) -> pa.Table:
 
 def _status_event(base: Metro2Base) -> tuple[str, int] | None:
     """The event the account status adds for the month reported, and its days past due."""
-    status, latest = base.account_status, base.payment_history_profile[:1]
+    status = base.account_status
     if status == codes.STATUS_CURRENT:
         return ON_TIME, 0
     if status in codes.LATE_DAYS_BY_STATUS:
         return LATE, codes.LATE_DAYS_BY_STATUS[status]
-    rating = base.payment_rating
-    if status in codes.STATUS_NEEDS_PAYMENT_RATING and status not in codes.STATUS_DEFAULTED:
+    if status in codes.STATUS_RATED:
+        rating = base.payment_rating
         if rating in codes.LATE_DAYS_BY_RATING:
             return LATE, codes.LATE_DAYS_BY_RATING[rating]
-        defaulted = rating in ("G", "L") or status in ("88", "89", "94", "95")
+        defaulted = rating in codes.RATING_DEFAULTED
     else:
         defaulted = status in codes.STATUS_DEFAULTED
-    if defaulted and latest not in codes.HISTORY_DEFAULTED:
+    if defaulted and base.payment_history_profile[:1] not in codes.HISTORY_DEFAULTED:
         return DEFAULTED, 0
     return None
 
@@ -192,9 +203,9 @@ def _status_events(accounts: _Accounts) -> pa.Table:
             types.append(event[0])
             days.append(event[1] or None)
             amounts.append(accounts.amounts[row] if event[0] == DEFAULTED else None)
+    occurred = pa.array([accounts.reported[row] for row in rows], pa.timestamp("us"))
     month = np.asarray(accounts.months, np.int64)[np.asarray(rows, np.int64)]
-    occurred = pa.array(month.astype("datetime64[M]").astype("datetime64[us]"))
-    return _table(accounts, pa.array(rows, pa.int64()), occurred, kind="pay",
+    return _table(accounts, pa.array(rows, pa.int64()), month, occurred, kind="pay",
                   event_type=_strings(types), amount=pa.array(amounts, pa.float64()),
                   days=pa.array(days, pa.int32()), counterparty=None)
 
@@ -202,6 +213,7 @@ def _status_events(accounts: _Accounts) -> pa.Table:
 def _relationship_events(accounts: _Accounts) -> pa.Table:
     rows: list[int] = []
     occurred: list[datetime] = []
+    months: list[int] = []
     kinds: list[str] = []
     others: list[str] = []
     other_kinds: list[str] = []
@@ -219,31 +231,42 @@ def _relationship_events(accounts: _Accounts) -> pa.Table:
             seen.add(ssn)
             rows.append(row)
             occurred.append(datetime(since.year, since.month, since.day))
+            months.append((since.year - 1970) * 12 + since.month - 1)
             kinds.append(f"co-{ssn}")
             others.append(ssn)
             other_kinds.append(
                 "organisation" if associate.ecoa_code == codes.ECOA_BUSINESS else "person")
-    return _table(accounts, pa.array(rows, pa.int64()), pa.array(occurred, pa.timestamp("us")),
-                  kind=_strings(kinds), event_type=pa.array([CO_BORROWER] * len(rows),
-                                                            pa.string()),
-                  amount=pa.nulls(len(rows), pa.float64()), days=pa.nulls(len(rows), pa.int32()),
+    size = len(rows)
+    return _table(accounts, pa.array(rows, pa.int64()), np.asarray(months, np.int64),
+                  pa.array(occurred, pa.timestamp("us")), kind=_strings(kinds),
+                  event_type=_strings([CO_BORROWER] * size), amount=pa.nulls(size, pa.float64()),
+                  days=pa.nulls(size, pa.int32()),
                   counterparty=(_strings(other_kinds), _strings(others)))
 
 
-def _table(accounts: _Accounts, take: pa.Array, occurred: pa.Array, *, kind: str | pa.Array,
-           event_type: pa.Array, amount: pa.Array, days: pa.Array,
+def _month_labels(months: np.ndarray) -> pa.Array:
+    """'YYYY-MM' for months counted from 1970-01, formatted once per distinct month."""
+    if not len(months):
+        return pa.array([], pa.string())
+    first = int(months.min())
+    span = range(first, int(months.max()) + 1)
+    labels = pa.array([f"{1970 + month // 12:04d}-{month % 12 + 1:02d}" for month in span],
+                      pa.string())
+    return labels.take(pa.array(months - first))
+
+
+def _table(accounts: _Accounts, take: pa.Array, month: np.ndarray, occurred: pa.Array, *,
+           kind: str | pa.Array, event_type: pa.Array, amount: pa.Array, days: pa.Array,
            counterparty: tuple[pa.Array, pa.Array] | None) -> pa.Table:
     size = len(take)
-    month = pc.strftime(occurred, format="%Y-%m")
-    event_id = pc.binary_join_element_wise("m2", _strings(accounts.keys).take(take), month,
-                                           kind, ":")
+    event_id = pc.binary_join_element_wise("m2", accounts.column("keys").take(take),
+                                           _month_labels(month), kind, ":")
     none = pa.nulls(size, pa.string())
     columns = [
-        event_id, _strings(accounts.subject_kinds).take(take),
-        _strings([base.ssn for base in accounts.bases]).take(take), event_type, occurred,
-        amount, days, none, none, none,
-        counterparty[0] if counterparty else none, counterparty[1] if counterparty else none,
-        pa.array(accounts.disputed, pa.bool_()).take(take),
+        event_id, accounts.column("subject_kinds").take(take),
+        accounts.column("ssn").take(take), event_type, occurred, amount, days, none, none,
+        none, counterparty[0] if counterparty else none,
+        counterparty[1] if counterparty else none, accounts.column("disputed").take(take),
     ]
     return pa.Table.from_arrays(columns, schema=EVENT_SCHEMA)
 
@@ -266,12 +289,11 @@ def metro2_to_events(file: Metro2File, *, furnisher: str,
     table = pa.concat_tables([_history_events(accounts), _status_events(accounts),
                               _relationship_events(accounts)])
     if as_of is not None:
-        limit = pa.scalar(datetime(as_of.year, as_of.month, as_of.day) if type(as_of) is date
-                          else as_of, pa.timestamp("us"))
+        if isinstance(as_of, datetime):
+            as_of = as_of.replace(tzinfo=None)
+        else:
+            as_of = datetime(as_of.year, as_of.month, as_of.day)
+        limit = pa.scalar(as_of, pa.timestamp("us"))
         table = table.filter(pc.less_equal(table["occurred_at"], limit))
     return table, accounts.issues
 
-
-def history_kinds(profile: str) -> NDArray[np.int8]:
-    """Which event each month of a payment history profile maps to (0 none … 3 default)."""
-    return _KIND[np.frombuffer(profile.encode("latin-1"), np.uint8)]

@@ -25,6 +25,7 @@ from xinyong.ingest.metro2 import _layout as lay
 
 RECORD_LENGTH: Final = 526
 _CHUNK: Final = 65_536
+_SSN_SPAN: Final = 9999 * 99 * 898
 _BASE: Final = {name: (start, end) for name, start, end, _, _ in lay.CHARACTER_BASE}
 _J1_AT: Final = lay.CHARACTER_RECORD_LENGTH
 _J1: Final = {name: (_J1_AT + start, _J1_AT + end) for name, start, end, _, _ in
@@ -63,6 +64,20 @@ def _dates(days: NDArray[np.int64]) -> NDArray[np.uint8]:
     mm = month.astype(np.int64) % 12 + 1
     dd = (day - month.astype("datetime64[D]")).astype(np.int64) + 1
     return _digits(mm * 1_000_000 + dd * 10_000 + year, 8)
+
+
+def _ssns(index: NDArray[np.int64], seed: int, shift: int) -> NDArray[np.int64]:
+    """Distinct SSA-shaped SSNs (area 001–899 but 666, group 01–99, serial 0001–9999).
+
+    The account index is scrambled by a multiplier prime to the number of such SSNs, so every
+    index of one seed gets its own SSN.
+    """
+    scrambled = (index * 7919 + seed * 104_729 + shift) % _SSN_SPAN
+    serial = scrambled % 9999 + 1
+    group = scrambled // 9999 % 99 + 1
+    area = scrambled // (9999 * 99) + 1
+    area = area + (area >= 666)
+    return area * 1_000_000 + group * 10_000 + serial
 
 
 def _text(value: str, width: int) -> bytes:
@@ -191,9 +206,7 @@ class _Chunk:
         names = _table(_SURNAMES, 25)[rng.integers(0, len(_SURNAMES), count)]
         _put(rows, at["surname"], names if surname is None else surname)
         _put(rows, at["first_name"], _table(_FIRST_NAMES, 20)[rng.integers(0, 14, count)])
-        # Unique for every account of one seed: 7919 is prime to the 800M span.
-        ssn = 100_000_000 + (index * 7919 + seed * 104_729 + ssn_shift) % 800_000_000
-        _put(rows, at["ssn"], _digits(ssn, 9))
+        _put(rows, at["ssn"], _digits(_ssns(index, seed, ssn_shift), 9))
         born = rng.integers(-10_950, 12_800, count)  # 1940 … 2005
         _put(rows, at["date_of_birth"], _dates(born.astype(np.int64)))
         _put(rows, at["telephone"], _digits(rng.integers(2_000_000_000, 9_999_999_999, count),

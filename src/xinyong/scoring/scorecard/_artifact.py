@@ -28,6 +28,7 @@ import json
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -92,7 +93,7 @@ class ScoreBands:
 
     def labels(self) -> list[str]:
         bounds = ["-inf", *(f"{e:.12g}" for e in self.edges), "inf"]
-        return [f"[{a}, {b})" for a, b in zip(bounds, bounds[1:], strict=False)]
+        return [f"[{a}, {b})" for a, b in pairwise(bounds)]
 
 
 @dataclass(frozen=True)
@@ -229,9 +230,13 @@ class Scorecard:
             has = key >= 0
             j = np.where(has, n - 1 - key % n, 0)
             g = flat[rows, j]
-            out[f"reason_{slot + 1}"] = np.where(has, names[j], None)
+            code = names[j]
+            code[~has] = None
             out[f"reason_{slot + 1}_points"] = np.where(has, flat_lost[g], np.nan)
-            out[f"reason_{slot + 1}_text"] = np.where(has, flat_text[g], None)
+            sentence = flat_text[g]
+            sentence[~has] = None
+            out[f"reason_{slot + 1}"] = code
+            out[f"reason_{slot + 1}_text"] = sentence
         order = [f"reason_{s}" for s in range(1, slots + 1)]
         order += [f"reason_{s}_points" for s in range(1, slots + 1)]
         order += [f"reason_{s}_text" for s in range(1, slots + 1)]

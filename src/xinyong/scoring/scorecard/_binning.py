@@ -22,7 +22,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -178,7 +178,7 @@ def _checked_user_splits(x: Any, bad: npt.NDArray[np.int8], name: str, kind: Cha
     special = params.get("special_codes") or []
     if kind == "numeric":
         try:
-            points = sorted(float(s) for s in splits)  # type: ignore[arg-type]
+            points = sorted(float(s) for s in cast(Sequence[float], splits))
         except (TypeError, ValueError):
             raise error("a numeric characteristic takes a list of numbers") from None
         if not points or not np.all(np.isfinite(points)) or len(set(points)) != len(points):
@@ -193,7 +193,7 @@ def _checked_user_splits(x: Any, bad: npt.NDArray[np.int8], name: str, kind: Cha
             isinstance(g, Sequence) and not isinstance(g, str) for g in splits
         ):
             raise error("a categorical characteristic takes a list of category groups")
-        chosen = [[str(v) for v in g] for g in splits]
+        chosen = [[str(v) for v in g] for g in cast(Sequence[Sequence[str]], splits)]
         flat = [v for g in chosen for v in g]
         if len(flat) != len(set(flat)) or not all(chosen):
             raise error("every group needs categories, and a category can be in one group only")
@@ -220,10 +220,10 @@ def _checked_user_splits(x: Any, bad: npt.NDArray[np.int8], name: str, kind: Cha
 
 def _check_honoured(layout: BinLayout, splits: UserSplits) -> None:
     if layout.kind == "numeric":
-        asked: Any = sorted(float(s) for s in splits)  # type: ignore[arg-type]
+        asked: Any = sorted(float(s) for s in cast(Sequence[float], splits))
         got: Any = layout.splits
     else:
-        asked = sorted(sorted(str(v) for v in g) for g in splits)
+        asked = sorted(sorted(str(v) for v in g) for g in cast(Sequence[Sequence[str]], splits))
         got = sorted(sorted(g) for g in layout.groups)
     if asked != got:
         raise XinyongError("USER_SPLITS", f"optbinning did not keep the user splits for "

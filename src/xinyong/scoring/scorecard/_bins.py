@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
@@ -172,7 +173,7 @@ class Characteristic:
                 lookup_bins.extend([i] * len(b.values))
         assert self.other_bin is not None  # every categorical characteristic has one
         text = column if pd.api.types.is_string_dtype(column.dtype) else column.astype(str)
-        found = pd.Index(lookup_values, dtype=object).get_indexer(text.to_numpy(dtype=object))
+        found = pd.Index(lookup_values, dtype=object).get_indexer(pd.Index(text, dtype=object))
         bins_of = np.asarray([*lookup_bins, self.other_bin], dtype=np.int64)
         ids = bins_of[found]  # -1, not found, picks the last entry: the other bin
         ids[missing] = self.missing_bin
@@ -214,7 +215,7 @@ class Characteristic:
             bounds = [(b.lower, b.upper) for b in self.bins[:n]]
             if bounds[0][0] is not None or bounds[-1][1] is not None:
                 raise bad("the first interval must be open below and the last open above")
-            for (_, upper), (lower, _) in zip(bounds, bounds[1:], strict=False):
+            for (_, upper), (lower, _) in pairwise(bounds):
                 if upper is None or lower != upper:
                     raise bad("intervals must be contiguous: each upper bound is the next lower")
             if np.any(np.diff(self.splits) <= 0) or not np.all(np.isfinite(self.splits)):

@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
@@ -31,8 +32,8 @@ from xinyong.scoring.scorecard._artifact import (
     Exclusions,
     Intercept,
     Scaling,
-    Scorecard,
     ScoreBands,
+    Scorecard,
     Training,
 )
 from xinyong.scoring.scorecard._binning import (
@@ -304,7 +305,7 @@ def _skeleton(layout: BinLayout) -> Characteristic:
     if layout.kind == "numeric":
         edges: list[float | None] = [None, *layout.splits, None]
         body = [Bin("interval", 0.0, 0.0, 0, 0, lower=lo, upper=hi)
-                for lo, hi in zip(edges, edges[1:], strict=False)]
+                for lo, hi in pairwise(edges)]
         tail = [Bin("missing", 0.0, 0.0, 0, 0),
                 Bin("special", 0.0, 0.0, 0, 0, values=tuple(layout.special))]
     else:

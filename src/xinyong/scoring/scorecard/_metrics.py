@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from xinyong.errors import XinyongError
-from xinyong.scoring.scorecard._artifact import Scorecard, ScoreBands
+from xinyong.scoring.scorecard._artifact import ScoreBands, Scorecard
 from xinyong.scoring.scorecard._bins import FloatArray
 from xinyong.scoring.scorecard._target import bad_indicator
 

@@ -11,7 +11,8 @@ The query is written in DuckDB's dialect (literals ``CAST(… AS DOUBLE)``, as i
               or the "other" bin — the rules of :meth:`Characteristic.assign`
 ``pointed``   per characteristic, its points and its reason key (:attr:`Scorecard.reason_keys`)
 ``reason_k``  the k-th largest reason key, as in the rulebook query: ``GREATEST`` over the keys
-              below the previous one, which every engine has and which needs no sort
+              below the previous one, which every engine has and which needs no sort (0
+              stands for "no reason": keys are positive, and ``IF`` is cheaper than NULLs)
 
 The output has the id, ``score`` (clamped to the range), ``raw_score``, one ``<name>_points``
 column per characteristic, and ``reason_1 … reason_4`` (the characteristic's name) with
@@ -75,10 +76,11 @@ def _bin_case(j: int, c: Characteristic) -> str:
     return f"CASE {' '.join(arms)} ELSE {last} END AS b_{j}"
 
 
-def _by_bin(j: int, values: list[str | None]) -> str:
-    """``CASE b_j WHEN i THEN values[i] … END``, leaving out the None entries."""
+def _by_bin(j: int, values: list[str | None], default: str | None = None) -> str:
+    """``CASE b_j WHEN i THEN values[i] … ELSE default END``, leaving out the None entries."""
     arms = " ".join(f"WHEN {i} THEN {v}" for i, v in enumerate(values) if v is not None)
-    return f"CASE b_{j} {arms} END" if arms else "NULL"
+    otherwise = f" ELSE {default}" if default is not None else ""
+    return f"CASE b_{j} {arms}{otherwise} END" if arms else (default or "NULL")
 
 
 def _duckdb_sql(card: Scorecard, table: str, id_column: str, reason_text: bool) -> str:
@@ -92,7 +94,8 @@ def _duckdb_sql(card: Scorecard, table: str, id_column: str, reason_text: bool) 
     bin_cols = ", ".join(f"b_{j}" for j in range(n))
     pointed = ",\n    ".join(
         [f"{_by_bin(j, [num(p) for p in c.points])} AS p_{j}" for j, c in enumerate(chars)]
-        + [f"{_by_bin(j, [str(k) if k >= 0 else None for k in card.reason_keys[j]])} AS k_{j}"
+        + [f"{_by_bin(j, [str(k) if k >= 0 else None for k in card.reason_keys[j]], '0')} "
+           f"AS k_{j}"
            for j, c in enumerate(chars)])
     raw = " + ".join([num(card.intercept.base_points), *(f"p_{j}" for j in range(n))])
     ctes = [
@@ -104,13 +107,13 @@ def _duckdb_sql(card: Scorecard, table: str, id_column: str, reason_text: bool) 
         f"FROM pointed)",
     ]
     for slot in range(2, REASON_SLOTS + 1):
-        below = ", ".join(f"CASE WHEN k_{j} < key_{slot - 1} THEN k_{j} END" for j in range(n))
+        below = ", ".join(f"IF(k_{j} < key_{slot - 1}, k_{j}, 0)" for j in range(n))
         ctes.append(f"reason_{slot} AS (SELECT *, GREATEST({below}) AS key_{slot} "
                     f"FROM reason_{slot - 1})")
 
     def decode(slot: int, per_characteristic: list[str]) -> str:
         arms = " ".join(f"WHEN {n - 1 - j} THEN {e}" for j, e in enumerate(per_characteristic))
-        return f"CASE key_{slot} % {n} {arms} END"
+        return f"CASE NULLIF(key_{slot}, 0) % {n} {arms} END"
 
     # best − points is the same double subtraction that gives Characteristic.points_lost.
     lost = [f"{num(c.best_points)} - p_{j}" for j, c in enumerate(chars)]

@@ -60,4 +60,4 @@ def bad_indicator(y: pd.Series[Any] | npt.ArrayLike, label: TargetLabel) -> npt.
     hits = series == label
     if isinstance(label, str) and not hits.any():
         hits = series.astype(str) == label
-    return hits.to_numpy(dtype=np.int8)
+    return np.asarray(hits.to_numpy(), dtype=np.int8)
