@@ -28,7 +28,7 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from xinyong.scoring.rulebook import CompiledRule, Rulebook
 
@@ -40,6 +40,7 @@ FACTORS = (
     "relationships",
 )
 MAX_REASONS = 4
+SubjectT = TypeVar("SubjectT", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def _score_points_per_rule_point(rulebook: Rulebook, rule: CompiledRule) -> floa
 def _micro(value: float) -> int:
     """``value · 10⁶`` rounded half away from zero, the unit reasons are ranked in."""
     scaled = value * 1e6
-    return int(math.floor(scaled + 0.5)) if scaled >= 0 else -int(math.floor(-scaled + 0.5))
+    return math.floor(scaled + 0.5) if scaled >= 0 else -math.floor(-scaled + 0.5)
 
 
 def _tier(rulebook: Rulebook, score: float) -> str:
@@ -222,14 +223,14 @@ def reference_score(
 
 
 def reference_percentiles(
-    scores_by_kind: Mapping[str, Mapping[Hashable, float]],
-) -> dict[Hashable, float]:
+    scores_by_kind: Mapping[str, Mapping[SubjectT, float]],
+) -> dict[SubjectT, float]:
     """Percent rank × 100 of each scorable subject among the subjects of its kind.
 
     A subject's rank counts the subjects of its kind scoring strictly less, over ``n - 1``
     (0 when it is alone), so equal scores share the lower rank.
     """
-    result: dict[Hashable, float] = {}
+    result: dict[SubjectT, float] = {}
     for scores in scores_by_kind.values():
         n = len(scores)
         for subject, score in scores.items():

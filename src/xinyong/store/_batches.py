@@ -32,10 +32,18 @@ class BatchResult:
 
 
 # The raw fields of a quarantined row, as read (joined back from ingest_rows by row number).
+# People's IDs never reach the database in clear, not even in quarantine: a row not about an
+# organisation keeps only a masked subject_id, and its attributes only if they name no
+# counterparty (the furnisher has the full row in its own file at the reported row and offset).
 _RAW = """json_object('event_id', r.event_id, 'subject_kind', r.subject_kind,
-  'subject_id', r.subject_id, 'event_type', r.event_type,
+  'subject_id', CASE WHEN lower(trim(r.subject_kind)) = 'organisation' THEN r.subject_id
+                     WHEN length(r.subject_id) >= 10
+                       THEN left(r.subject_id, 4) || '********' || right(r.subject_id, 2)
+                     ELSE '********' END,
+  'event_type', r.event_type,
   'occurred_at', CAST(r.occurred_at AS VARCHAR), 'amount', CAST(r.amount AS VARCHAR),
-  'attributes', r.attributes)"""
+  'attributes', CASE WHEN contains(COALESCE(r.attributes, ''), 'counterparty_id')
+                     THEN '(withheld: names a counterparty)' ELSE r.attributes END)"""
 
 
 def commit_batch(

@@ -225,9 +225,10 @@ class Store:
         self._check_columns(events)
         con = self.con
         names = pc.unique(events["furnisher"]).to_pylist()
+        registered = []
         for name in names:
             if fetch_one(con.execute("SELECT 1 FROM furnishers WHERE name = ?", [name])) is None:
-                self.add_furnisher(str(name), None)
+                registered.append(self.add_furnisher(str(name), None))
         ids = [self.furnisher(str(n))[0] for n in names]
         furnisher_ids = pa.array(ids, pa.int32()).take(
             pc.index_in(events["furnisher"], value_set=pa.array(names)))
@@ -252,19 +253,34 @@ class Store:
             ctx = BatchContext(self.catalogue, self.profile, None, *self.hmac_pads())
             run_validation(con, ctx, typed=True)
             classify(self, None)
+            # The bulk path is all or nothing: one bad row refuses the batch before any write.
+            bad = con.execute(
+                """SELECT row_number, errors FROM ingest_checked WHERE len(errors) > 0
+                   UNION ALL
+                   SELECT row_number, [{'field': 'event_id', 'code': 'CONFLICT',
+                     'message': 'event_id ' || event_id || ' was already stored with other '
+                     || 'content'}] FROM ingest_classified WHERE outcome = 'conflict'
+                   UNION ALL
+                   SELECT row_number, errors FROM ingest_classified WHERE outcome = 'invalid'
+                   ORDER BY row_number"""
+            ).fetchall()
+            if bad:
+                if registered:  # undo this call's registrations: a refused batch leaves no trace
+                    con.execute("DELETE FROM furnishers WHERE list_contains(?, furnisher_id)",
+                                [registered])
+                row_number, errors = bad[0]
+                first = errors[0]
+                raise XinyongError(
+                    first["code"],
+                    f"{len(bad)} of {events.num_rows} rows are not valid and nothing was "
+                    f"stored; first, row {row_number}: {first['message']}",
+                    field=first["field"], position=f"row {row_number}",
+                )
             result = self.commit_batch(furnisher_id=None, source=source, fmt="arrow",
                                        sha256=None, malformed=[])
         finally:
             con.execute("DROP VIEW IF EXISTS ingest_rows")
             con.unregister("bulk_incoming")
-        if result.quarantined:
-            first = result.errors[0]
-            raise XinyongError(
-                first["code"],
-                f"{result.quarantined} of {result.rows} rows were quarantined (batch "
-                f"{result.batch_id}); first: row {first['row']}: {first['message']}",
-                field=first["field"], position=f"row {first['row']}",
-            )
         return AppendResult(result.batch_id, result.rows, result.accepted, result.duplicates,
                             result.new_subjects)
 

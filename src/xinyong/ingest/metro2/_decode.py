@@ -8,12 +8,11 @@ through :class:`._fields.FieldReader`. Every code outside its code set becomes a
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Final
 
 from xinyong.ingest.metro2 import _codes as codes
 from xinyong.ingest.metro2 import _layout as lay
-from xinyong.ingest.metro2._fields import FieldPlan, FieldReader, build
+from xinyong.ingest.metro2._fields import FieldPlan, FieldReader
 from xinyong.ingest.metro2._records import (
     AccountNumberChange,
     AssociatedConsumer,
@@ -35,6 +34,13 @@ _SINGLE_SEGMENTS: Final[dict[str, tuple[type, int]]] = {
 _SEGMENT_PLANS: Final = {ident: FieldPlan(layout, length)
                          for ident, (layout, length) in lay.SEGMENTS.items()}
 _J2_ONLY: Final = ("",) * (len(_SEGMENT_PLANS["J2"].names) - len(_SEGMENT_PLANS["J1"].names))
+# (header, base, trailer) plans by format: built once, they cache their dataclass setters.
+_PLANS: Final = {
+    packed: (FieldPlan(lay.PACKED_HEADER if packed else lay.CHARACTER_HEADER),
+             FieldPlan(lay.PACKED_BASE if packed else lay.CHARACTER_BASE),
+             FieldPlan(lay.PACKED_TRAILER if packed else lay.CHARACTER_TRAILER))
+    for packed in (False, True)
+}
 _ECOA_AT: Final = _SEGMENT_PLANS["J1"].starts["ecoa_code"]
 
 
@@ -51,9 +57,7 @@ class RecordDecoder(FieldReader):
     def __init__(self, *, packed: bool) -> None:
         super().__init__()
         self.record_length = lay.PACKED_RECORD_LENGTH if packed else lay.CHARACTER_RECORD_LENGTH
-        self._header = FieldPlan(lay.PACKED_HEADER if packed else lay.CHARACTER_HEADER)
-        self._base = FieldPlan(lay.PACKED_BASE if packed else lay.CHARACTER_BASE)
-        self.trailer_plan = FieldPlan(lay.PACKED_TRAILER if packed else lay.CHARACTER_TRAILER)
+        self._header, self._base, self._trailer = _PLANS[packed]
 
     def _long_enough(self, data: bytes, what: str, record: int, offset: int) -> bool:
         self.flagged = set()
@@ -70,7 +74,7 @@ class RecordDecoder(FieldReader):
             return None
         values = self.decode(self._header, data, data.decode("latin-1"), "header", record,
                              offset)
-        header = build(Metro2Header, (record, offset, len(data), *values))
+        header = self._header.build(Metro2Header, (record, offset, len(data)), values)
         if header.activity_date is None and "activity_date" not in self.flagged:
             self.issue(record, offset + self._header.starts["activity_date"], "header",
                        "activity_date", "M2_DATE",
@@ -81,9 +85,9 @@ class RecordDecoder(FieldReader):
     def trailer(self, data: bytes, record: int, offset: int) -> Metro2Trailer | None:
         if not self._long_enough(data, "trailer", record, offset):
             return None
-        values = self.decode(self.trailer_plan, data, data.decode("latin-1"), "trailer",
+        values = self.decode(self._trailer, data, data.decode("latin-1"), "trailer",
                              record, offset)
-        return build(Metro2Trailer, (record, offset, len(data), *values))
+        return self._trailer.build(Metro2Trailer, (record, offset, len(data)), values)
 
     def base(self, data: bytes, record: int, offset: int) -> Metro2Base | None:
         if not self._long_enough(data, "base", record, offset):
@@ -91,7 +95,7 @@ class RecordDecoder(FieldReader):
         text = data.decode("latin-1")
         values = self.decode(self._base, data, text, "base", record, offset)
         segments = self._segments(text, record, offset)
-        base = build(Metro2Base, (record, offset, len(data), *values, *segments))
+        base = self._base.build(Metro2Base, (record, offset, len(data)), values, segments)
         self._check_base(base)
         return base
 
@@ -180,11 +184,11 @@ class RecordDecoder(FieldReader):
             if ident in associates:
                 tail = _J2_ONLY if ident == "J1" else ()
                 associates[ident].append(
-                    build(AssociatedConsumer, (ident, offset + pos, *values, *tail)))
+                    plan.build(AssociatedConsumer, (ident, offset + pos), values, tail))
             else:
                 cls, slot = _SINGLE_SEGMENTS[ident]
                 if found[slot] is None:
-                    found[slot] = build(cls, (offset + pos, *values))
+                    found[slot] = plan.build(cls, (offset + pos,), values)
                 else:
                     self.issue(record, offset + pos, ident, "segment_identifier",
                                "M2_SEGMENT_ID",
@@ -193,25 +197,3 @@ class RecordDecoder(FieldReader):
             pos += plan.length
         found[0], found[1] = tuple(associates["J1"]), tuple(associates["J2"])
         return found
-
-
-def _check_field_order() -> None:
-    # build() fills dataclasses positionally, so their fields must follow the layouts exactly.
-    def names(cls: type) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]
-
-    def layout(plan_layout: lay.Layout) -> list[str]:
-        return [name for name, _, _, _, _ in plan_layout]
-
-    assert names(Metro2Base)[3:-8] == layout(lay.CHARACTER_BASE) == layout(lay.PACKED_BASE)
-    assert names(Metro2Header)[3:] == layout(lay.CHARACTER_HEADER)
-    assert names(Metro2Trailer)[3:] == layout(lay.CHARACTER_TRAILER) == layout(
-        lay.PACKED_TRAILER)
-    assert names(AssociatedConsumer)[2:] == _SEGMENT_PLANS["J2"].names
-    assert names(AssociatedConsumer)[2:2 + len(_SEGMENT_PLANS["J1"].names)] == (
-        _SEGMENT_PLANS["J1"].names)
-    for ident, (cls, _) in _SINGLE_SEGMENTS.items():
-        assert names(cls)[1:] == _SEGMENT_PLANS[ident].names, ident
-
-
-_check_field_order()

@@ -4,11 +4,11 @@ A :class:`FieldPlan` splits a layout by kind so that each kind (text, codes, amo
 is sliced out of the record's text in one C call and converted in bulk; only a group holding a
 bad value falls back to field-by-field conversion, which reports the :class:`Metro2Issue`.
 :class:`FieldReader` does the conversions and keeps what is shared across a file's records:
-the issue list, a date cache (a file repeats the same few dates) and an intern table for short
-codes (a million accounts repeat the same statuses).
+the issue list and a date cache (a file repeats the same few thousand dates).
 
-Records are built by :func:`build`, which fills a frozen, slotted dataclass without running
-its generated ``__init__``: with ~55 fields that ``__init__`` costs more than all the parsing.
+Records are built by :meth:`FieldPlan.build`, which fills a frozen, slotted dataclass without
+running its generated ``__init__``: with ~55 fields that ``__init__`` costs as much as the
+parsing.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ Getter = Callable[[Sequence[Any]], Sequence[Any]]
 
 _INVALID: Final = object()  # cache marker: this text is not a valid date
 _UNSEEN: Final = object()
-_MAX_INTERNED: Final = 4096  # bounds the intern table against files of random codes
+_DATE_CACHE_SIZE: Final = 200_000
 
 
 def _getter(indexes: Sequence[slice | int]) -> Getter:
@@ -42,18 +42,24 @@ def _getter(indexes: Sequence[slice | int]) -> Getter:
 
 
 class FieldPlan:
-    """A layout split by kind, each kind sliced by one getter, and put back in layout order."""
+    """A layout split by kind, each kind sliced by one getter.
+
+    :meth:`FieldReader.decode` returns values grouped by kind (``self.decoded`` gives their
+    names in that order) and :meth:`build` puts them straight into the dataclass's slots, so
+    nothing is reordered per record.
+    """
 
     def __init__(self, layout: lay.Layout, length: int | None = None) -> None:
         # The full length, reserved tail included, when given; else where the last field ends.
         self.length = length or max((end for _, _, end, _, _ in layout), default=0)
         self.names = [name for name, _, _, _, _ in layout]
         self.starts = {name: start for name, start, _, _, _ in layout}
-        concatenated: list[str] = []
+        self.decoded: list[str] = []
+        self._setters: dict[type, list[Callable[[object, Any], None]]] = {}
 
         def group(*kinds: int) -> tuple[Getter, list[tuple[str, int]]]:
             chosen = [f for f in layout if f[3] in kinds]
-            concatenated.extend(f[0] for f in chosen)
+            self.decoded.extend(f[0] for f in chosen)
             return _getter([slice(f[1], f[2]) for f in chosen]), [(f[0], f[1]) for f in chosen]
 
         self.text_get, _ = group(lay.TEXT)
@@ -63,26 +69,29 @@ class FieldPlan:
         self.date_get, self.date_fields = group(lay.DATE, lay.STAMP)
         self.digits_get, self.digits_fields = group(lay.DIGITS)
         self.packed = [f for f in layout if f[3] >= lay.PACKED_NUMBER]
-        concatenated.extend(f[0] for f in self.packed)
-        self.order = _getter([concatenated.index(name) for name in self.names])
+        self.decoded.extend(f[0] for f in self.packed)
 
+    def build(self, cls: type[T], head: Sequence[Any], values: Sequence[Any],
+              tail: Sequence[Any] = ()) -> T:
+        """An instance of the frozen, slotted dataclass ``cls``.
 
-def build(cls: type[T], values: Sequence[Any]) -> T:
-    """An instance of the frozen, slotted dataclass ``cls`` from all its field values in order."""
-    instance = object.__new__(cls)
-    for set_slot, value in zip(_slot_setters(cls), values, strict=True):
-        set_slot(instance, value)
-    return instance
+        ``values`` are this plan's fields as decoded; ``head`` and ``tail`` fill the fields
+        declared before and after them (record number, offset … and appended segments).
+        """
+        setters = self._setters.get(cls) or self._prepare(cls)
+        instance = object.__new__(cls)
+        for set_slot, value in zip(setters, (*head, *values, *tail), strict=True):
+            set_slot(instance, value)
+        return instance
 
-
-_SETTERS: dict[type, list[Callable[[object, Any], None]]] = {}
-
-
-def _slot_setters(cls: type) -> list[Callable[[object, Any], None]]:
-    setters = _SETTERS.get(cls)
-    if setters is None:
-        setters = _SETTERS[cls] = [cls.__dict__[f.name].__set__ for f in dataclasses.fields(cls)]
-    return setters
+    def _prepare(self, cls: type) -> list[Callable[[object, Any], None]]:
+        declared = [f.name for f in dataclasses.fields(cls)]
+        first, last = declared.index(self.names[0]), declared.index(self.names[-1])
+        if declared[first:last + 1] != self.names:
+            raise TypeError(f"{cls.__name__} does not declare the layout's fields in order")
+        order = declared[:first] + self.decoded + declared[last + 1:]
+        setters = self._setters[cls] = [cls.__dict__[name].__set__ for name in order]
+        return setters
 
 
 class FieldReader:
@@ -91,7 +100,6 @@ class FieldReader:
     def __init__(self) -> None:
         self.issues: list[Metro2Issue] = []
         self._dates: dict[str, object] = {}
-        self._codes: dict[str, str] = {}
         self.flagged: set[str] = set()  # fields of the current record already reported
 
     def issue(self, record: int, offset: int, segment: str, field: str, code: str,
@@ -122,18 +130,11 @@ class FieldReader:
             return None
         return cached
 
-    def _intern(self, value: str) -> str:
-        if len(self._codes) < _MAX_INTERNED:
-            return self._codes.setdefault(value, sys.intern(value))
-        return value
-
     def decode(self, plan: FieldPlan, data: bytes, text: str, segment: str, record: int,
                offset: int) -> Sequence[Any]:
-        """The values of one segment (``text`` starts at it, at file ``offset``), in order."""
-        codes = list(map(str.strip, plan.code_get(text)))
-        interned = list(map(self._codes.get, codes))
-        if None in interned:
-            interned = [self._intern(value) for value in codes]
+        """The values of one segment (``text`` starts at it, at file ``offset``), by kind."""
+        # Interned: a million accounts share a handful of distinct status, type … codes.
+        codes = list(map(sys.intern, map(str.strip, plan.code_get(text))))
         numbers: Sequence[Any] = plan.number_get(text)
         joined = "".join(numbers)
         if joined.isdigit() and joined.isascii():
@@ -144,10 +145,14 @@ class FieldReader:
         stamps = plan.date_get(text)
         try:
             dates = list(map(self._dates.__getitem__, stamps))
-            known = _INVALID not in dates
         except KeyError:
-            known = False
-        if not known:
+            if len(self._dates) > _DATE_CACHE_SIZE:  # garbage dates must not fill memory
+                self._dates.clear()
+            for value in stamps:
+                if value not in self._dates:
+                    self._dates[value] = _parse_date(value)
+            dates = list(map(self._dates.__getitem__, stamps))
+        if _INVALID in dates:
             dates = [self.date_text(value, segment, name, record, offset + start)
                      for (name, start), value in zip(plan.date_fields, stamps, strict=True)]
         digits = list(map(str.strip, plan.digits_get(text)))
@@ -157,8 +162,8 @@ class FieldReader:
         packed = [self._packed(kind, data[start:end], width, segment, name, record,
                                offset + start)
                   for name, start, end, kind, width in plan.packed]
-        return plan.order([*map(str.strip, plan.text_get(text)), *interned,
-                           *plan.raw_get(text), *numbers, *dates, *digits, *packed])
+        return [*map(str.strip, plan.text_get(text)), *codes, *plan.raw_get(text),
+                *numbers, *dates, *digits, *packed]
 
     def _bad_digits(self, plan: FieldPlan, digits: list[str], segment: str, record: int,
                     offset: int) -> None:

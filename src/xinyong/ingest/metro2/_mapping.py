@@ -17,6 +17,10 @@ Per account (base segment), :func:`metro2_to_events` emits:
   account's consumer to the associate (counterparty ``person``, or ``organisation`` for ECOA
   ``W``), dated at the account's opening.
 
+History events are dated the first day of their month, status events the date of account
+information itself. ``loan.defaulted`` carries the original charge-off amount, else the
+current balance, else the amount past due; the other events carry no amount.
+
 Accounts whose status deletes them (DA, DF) and consumers with ECOA ``Z`` (delete) emit
 nothing. ``disputed`` is true on every event of an account with compliance condition ``XB``.
 Event ids are ``m2:{account}:{YYYY-MM}:{kind}`` — the same month of the same account gets
@@ -28,13 +32,13 @@ month; only the (at most a few) status and relationship events per account are l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Final
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import NDArray
 
 from xinyong.errors import XinyongError
 from xinyong.ingest.metro2 import _codes as codes
@@ -66,81 +70,87 @@ for _char in codes.HISTORY_DEFAULTED:
     _KIND[ord(_char)] = 3
 
 
-@dataclass
 class _Accounts:
-    """The mappable accounts as columns, plus the issues of the ones left out."""
+    """The mappable accounts as columns (one entry per account), built with one pass each."""
 
-    bases: list[Metro2Base] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)  # account number, unique in the file
-    subject_kinds: list[str] = field(default_factory=list)
-    reported: list[datetime] = field(default_factory=list)  # date of account information
-    months: list[int] = field(default_factory=list)  # its month, counted from 1970-01
-    amounts: list[float] = field(default_factory=list)  # the default amount
-    disputed: list[bool] = field(default_factory=list)
-    issues: list[Metro2Issue] = field(default_factory=list)
-    columns: dict[str, pa.Array] = field(default_factory=dict)
-
-    def column(self, name: str) -> pa.Array:
-        """An account-level column as Arrow, converted once and shared by every event kind."""
-        if name not in self.columns:
-            values = ([base.ssn for base in self.bases] if name == "ssn"
-                      else getattr(self, name))
-            self.columns[name] = pa.array(values, pa.bool_() if name == "disputed"
-                                          else pa.string())
-        return self.columns[name]
-
-
-def _default_amount(base: Metro2Base) -> float:
-    for amount in (base.original_charge_off_amount, base.current_balance, base.amount_past_due):
-        if amount:
-            return float(amount)
-    return 0.0
+    def __init__(self, bases: list[Metro2Base], keys: list[str]) -> None:
+        self.bases = bases
+        self.keys = pa.array(keys, pa.string())  # account numbers, made unique in the file
+        self.subject_ids = pa.array([base.ssn for base in bases], pa.string())
+        self.subject_kinds = pa.array(
+            ["organisation" if base.ecoa_code == codes.ECOA_BUSINESS else "person"
+             for base in bases], pa.string())
+        self.disputed = pa.array(
+            [base.compliance_condition_code == codes.CCC_DISPUTED for base in bases], pa.bool_())
+        reported = np.array([_date(base).toordinal() - _EPOCH for base in bases], np.int64)
+        self.reported = reported.astype("datetime64[D]")  # date of account information
+        self.months = self.reported.astype("datetime64[M]").astype(np.int64)  # from 1970-01
+        amounts = np.zeros(len(bases))
+        # The default's amount: the charge-off, else the balance, else the amount past due.
+        for name in ("amount_past_due", "current_balance", "original_charge_off_amount"):
+            column = np.array([getattr(base, name) or 0 for base in bases], np.float64)
+            amounts = np.where(column > 0, column, amounts)
+        self.amounts = amounts
 
 
-def _skip(accounts: _Accounts, base: Metro2Base, field_name: str, code: str,
+_EPOCH: Final = date(1970, 1, 1).toordinal()
+
+
+def _date(base: Metro2Base) -> date:
+    assert base.date_account_information is not None  # the accounts without one are left out
+    return base.date_account_information
+
+
+def _skip(issues: list[Metro2Issue], base: Metro2Base, field_name: str, code: str,
           message: str) -> None:
-    accounts.issues.append(Metro2Issue(base.record, base.offset, "base", field_name, code,
-                                       f"{message}; the account's events were left out"))
+    issues.append(Metro2Issue(base.record, base.offset, "base", field_name, code,
+                              f"{message}; the account's events were left out"))
 
 
-def _accounts(bases: tuple[Metro2Base, ...]) -> _Accounts:
-    accounts = _Accounts()
-    seen: dict[str, int] = {}
+def _mappable(bases: tuple[Metro2Base, ...], issues: list[Metro2Issue]) -> list[Metro2Base]:
+    """The accounts that can be mapped; the others are deleted, or reported in ``issues``."""
+    kept: list[Metro2Base] = []
     for base in bases:
-        if base.account_status in codes.STATUS_DELETES_ACCOUNT:
+        if (base.account_status in codes.STATUS_DELETES_ACCOUNT
+                or base.ecoa_code == codes.ECOA_DELETE_CONSUMER):
             continue
-        if base.ecoa_code == codes.ECOA_DELETE_CONSUMER:
-            continue
-        number, ssn, when = base.account_number, base.ssn, base.date_account_information
-        if not number:
-            _skip(accounts, base, "account_number", "M2_ACCOUNT_NUMBER",
+        when = base.date_account_information
+        if not base.account_number:
+            _skip(issues, base, "account_number", "M2_ACCOUNT_NUMBER",
                   "the consumer account number is blank, so its events cannot get stable ids")
-            continue
-        if not ssn.strip("0"):
-            _skip(accounts, base, "ssn", "M2_SUBJECT_ID",
+        elif not base.ssn.strip("0"):
+            _skip(issues, base, "ssn", "M2_SUBJECT_ID",
                   "the SSN is blank or zero, so the events have no subject")
-            continue
-        if when is None or when.year < _EARLIEST_YEAR:
-            _skip(accounts, base, "date_account_information", "M2_DATE",
+        elif when is None or when.year < _EARLIEST_YEAR:
+            _skip(issues, base, "date_account_information", "M2_DATE",
                   f"the date of account information is {when or 'missing'}, so the payment "
                   "history cannot be dated")
-            continue
+        else:
+            kept.append(base)
+    return kept
+
+
+def _unique_keys(bases: list[Metro2Base], issues: list[Metro2Issue]) -> list[str]:
+    """Account numbers as event-id keys, a repeated one suffixed with its occurrence."""
+    numbers = [base.account_number for base in bases]
+    if len(set(numbers)) == len(numbers):
+        return numbers
+    seen: dict[str, int] = {}
+    keys: list[str] = []
+    used: set[str] = set()
+    for base, number in zip(bases, numbers, strict=True):
         count = seen[number] = seen.get(number, 0) + 1
+        key = number
         if count > 1:
-            accounts.issues.append(Metro2Issue(
+            while key in used:
+                key += f"~{count}"
+            issues.append(Metro2Issue(
                 base.record, base.offset, "base", "account_number", "M2_DUPLICATE_ACCOUNT",
                 f"account {number} appears {count} times in the file; its events were kept "
-                f"with ids ending '~{count}', but a furnisher reports each account once"))
-            number = f"{number}~{count}"
-        accounts.bases.append(base)
-        accounts.keys.append(number)
-        accounts.subject_kinds.append(
-            "organisation" if base.ecoa_code == codes.ECOA_BUSINESS else "person")
-        accounts.reported.append(datetime(when.year, when.month, when.day))
-        accounts.months.append((when.year - 1970) * 12 + when.month - 1)
-        accounts.amounts.append(_default_amount(base))
-        accounts.disputed.append(base.compliance_condition_code == codes.CCC_DISPUTED)
-    return accounts
+                f"under '{key}', but a furnisher reports each account once"))
+        used.add(key)
+        keys.append(key)
+    return keys
 
 
 def _strings(values: list[str]) -> pa.Array:
@@ -150,7 +160,7 @@ def _strings(values: list[str]) -> pa.Array:
 def _history_events(accounts: _Accounts) -> pa.Table:
     count = len(accounts.bases)
     profiles = np.frombuffer(
-        "".join(base.payment_history_profile for base in accounts.bases).encode("latin-1"),
+        "".join([base.payment_history_profile for base in accounts.bases]).encode("latin-1"),
         np.uint8).reshape(count, 24)
     kinds = _KIND[profiles]
     defaulted = kinds == 3
@@ -160,7 +170,7 @@ def _history_events(accounts: _Accounts) -> pa.Table:
     keep = (kinds == 1) | (kinds == 2) | (defaulted & ~continues)
     rows, back = np.nonzero(keep)
     chosen = kinds[rows, back]
-    month = np.asarray(accounts.months, np.int64)[rows] - back - 1
+    month = accounts.months[rows] - back - 1
     occurred = pa.array(month.astype("datetime64[M]").astype("datetime64[us]"))
     take = pa.array(rows)
     days = _DAYS[profiles[rows, back]]
@@ -168,7 +178,7 @@ def _history_events(accounts: _Accounts) -> pa.Table:
     return _table(
         accounts, take, month, occurred, kind="pay", event_type=_strings(list(_TYPES)).take(
             pa.array(chosen)),
-        amount=pa.array(np.asarray(accounts.amounts)[rows], mask=~is_default),
+        amount=pa.array(accounts.amounts[rows], mask=~is_default),
         days=pa.array(days, mask=days == 0), counterparty=None)
 
 
@@ -202,10 +212,10 @@ def _status_events(accounts: _Accounts) -> pa.Table:
             rows.append(row)
             types.append(event[0])
             days.append(event[1] or None)
-            amounts.append(accounts.amounts[row] if event[0] == DEFAULTED else None)
-    occurred = pa.array([accounts.reported[row] for row in rows], pa.timestamp("us"))
-    month = np.asarray(accounts.months, np.int64)[np.asarray(rows, np.int64)]
-    return _table(accounts, pa.array(rows, pa.int64()), month, occurred, kind="pay",
+            amounts.append(float(accounts.amounts[row]) if event[0] == DEFAULTED else None)
+    chosen = np.asarray(rows, np.int64)
+    occurred = pa.array(accounts.reported[chosen].astype("datetime64[us]"))
+    return _table(accounts, pa.array(chosen), accounts.months[chosen], occurred, kind="pay",
                   event_type=_strings(types), amount=pa.array(amounts, pa.float64()),
                   days=pa.array(days, pa.int32()), counterparty=None)
 
@@ -244,7 +254,7 @@ def _relationship_events(accounts: _Accounts) -> pa.Table:
                   counterparty=(_strings(other_kinds), _strings(others)))
 
 
-def _month_labels(months: np.ndarray) -> pa.Array:
+def _month_labels(months: NDArray[np.int64]) -> pa.Array:
     """'YYYY-MM' for months counted from 1970-01, formatted once per distinct month."""
     if not len(months):
         return pa.array([], pa.string())
@@ -255,18 +265,18 @@ def _month_labels(months: np.ndarray) -> pa.Array:
     return labels.take(pa.array(months - first))
 
 
-def _table(accounts: _Accounts, take: pa.Array, month: np.ndarray, occurred: pa.Array, *,
+def _table(accounts: _Accounts, take: pa.Array, month: NDArray[np.int64], occurred: pa.Array, *,
            kind: str | pa.Array, event_type: pa.Array, amount: pa.Array, days: pa.Array,
            counterparty: tuple[pa.Array, pa.Array] | None) -> pa.Table:
     size = len(take)
-    event_id = pc.binary_join_element_wise("m2", accounts.column("keys").take(take),
+    event_id = pc.binary_join_element_wise("m2", accounts.keys.take(take),
                                            _month_labels(month), kind, ":")
     none = pa.nulls(size, pa.string())
     columns = [
-        event_id, accounts.column("subject_kinds").take(take),
-        accounts.column("ssn").take(take), event_type, occurred, amount, days, none, none,
-        none, counterparty[0] if counterparty else none,
-        counterparty[1] if counterparty else none, accounts.column("disputed").take(take),
+        event_id, accounts.subject_kinds.take(take), accounts.subject_ids.take(take),
+        event_type, occurred, amount, days, none, none, none,
+        counterparty[0] if counterparty else none, counterparty[1] if counterparty else none,
+        accounts.disputed.take(take),
     ]
     return pa.Table.from_arrays(columns, schema=EVENT_SCHEMA)
 
@@ -283,9 +293,11 @@ def metro2_to_events(file: Metro2File, *, furnisher: str,
     if not furnisher.strip():
         raise XinyongError("M2_FURNISHER", "name the furnisher that sent this file",
                            field="furnisher")
-    accounts = _accounts(file.bases)
-    if not accounts.bases:
-        return EVENT_SCHEMA.empty_table(), accounts.issues
+    issues: list[Metro2Issue] = []
+    bases = _mappable(file.bases, issues)
+    if not bases:
+        return EVENT_SCHEMA.empty_table(), issues
+    accounts = _Accounts(bases, _unique_keys(bases, issues))
     table = pa.concat_tables([_history_events(accounts), _status_events(accounts),
                               _relationship_events(accounts)])
     if as_of is not None:
@@ -295,5 +307,5 @@ def metro2_to_events(file: Metro2File, *, furnisher: str,
             as_of = datetime(as_of.year, as_of.month, as_of.day)
         limit = pa.scalar(as_of, pa.timestamp("us"))
         table = table.filter(pc.less_equal(table["occurred_at"], limit))
-    return table, accounts.issues
+    return table, issues
 

@@ -36,43 +36,31 @@ def _label(name: str) -> str:
 
 
 def recount(bases: Sequence[Metro2Base], base_records: int, blocks: int) -> dict[str, int]:
-    """Every trailer total, derived from the records read."""
+    """Every trailer total, derived from the records read (one C-speed pass per total)."""
     totals: dict[str, int] = {name: 0 for name in lay.TRAILER_COUNTS if name}
     totals["total_base_records"] = base_records
     totals["block_count"] = blocks
-    statuses = Counter(base.account_status for base in bases)
-    for status, count in statuses.items():
+    for status, count in Counter(base.account_status for base in bases).items():
         key = f"total_status_{status.lower()}"
         if key in totals:
             totals[key] = count
-    ecoa_z = ssn_base = dob_base = phones = 0
-    j1: list[AssociatedConsumer] = []
-    j2: list[AssociatedConsumer] = []
-    for base in bases:
-        ecoa_z += base.ecoa_code == "Z"
-        ssn_base += _present(base.ssn)
-        dob_base += base.date_of_birth is not None
-        phones += _present(base.telephone)
-        if base.j1:
-            j1.extend(base.j1)
-        if base.j2:
-            j2.extend(base.j2)
-        for name, attribute in _SEGMENT_TOTALS.items():
-            totals[name] += getattr(base, attribute) is not None
-    totals["total_j1_segments"] = len(j1)
-    totals["total_j2_segments"] = len(j2)
-    ssn_j1 = sum(_present(a.ssn) for a in j1)
-    ssn_j2 = sum(_present(a.ssn) for a in j2)
-    dob_j1 = sum(a.date_of_birth is not None for a in j1)
-    dob_j2 = sum(a.date_of_birth is not None for a in j2)
-    totals["total_ecoa_z"] = ecoa_z + sum(a.ecoa_code == "Z" for a in j1 + j2)
-    totals.update(
-        total_ssn_all=ssn_base + ssn_j1 + ssn_j2, total_ssn_base=ssn_base, total_ssn_j1=ssn_j1,
-        total_ssn_j2=ssn_j2, total_birth_dates_all=dob_base + dob_j1 + dob_j2,
-        total_birth_dates_base=dob_base, total_birth_dates_j1=dob_j1,
-        total_birth_dates_j2=dob_j2,
-        total_telephones_all=phones + sum(_present(a.telephone) for a in j1 + j2),
-    )
+    j1 = [associate for base in bases for associate in base.j1]
+    j2 = [associate for base in bases for associate in base.j2]
+    totals["total_j1_segments"], totals["total_j2_segments"] = len(j1), len(j2)
+    for name, attribute in _SEGMENT_TOTALS.items():
+        totals[name] = sum(1 for base in bases if getattr(base, attribute) is not None)
+    people: dict[str, Sequence[Metro2Base | AssociatedConsumer]] = {
+        "base": bases, "j1": j1, "j2": j2}
+    for who, group in people.items():
+        totals[f"total_ssn_{who}"] = sum(1 for person in group if _present(person.ssn))
+        totals[f"total_birth_dates_{who}"] = sum(
+            1 for person in group if person.date_of_birth is not None)
+    for kind in ("ssn", "birth_dates"):
+        totals[f"total_{kind}_all"] = sum(totals[f"total_{kind}_{who}"] for who in people)
+    totals["total_ecoa_z"] = sum(1 for group in people.values() for person in group
+                                 if person.ecoa_code == "Z")
+    totals["total_telephones_all"] = sum(1 for group in people.values() for person in group
+                                         if _present(person.telephone))
     return totals
 
 

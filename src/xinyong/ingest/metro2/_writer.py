@@ -7,8 +7,8 @@ while writing. Every record is 526 bytes: a 426-byte base segment, then a J1 ass
 consumer for about ``associate_share`` of the accounts and blank padding for the others.
 
 >>> data = metro2_fixed_bytes(2, seed=7)
->>> len(data), data[:10], data[426:436]
-(1904, b'0426HEADER', b'05261 0630')
+>>> len(data), data[:10], data[426:445]
+(1904, b'0426HEADER', b'0526106302024120000')
 """
 
 from __future__ import annotations

@@ -235,8 +235,9 @@ class Scorecard:
             out[f"reason_{slot + 1}_points"] = np.where(has, flat_lost[g], np.nan)
             sentence = flat_text[g]
             sentence[~has] = None
-            out[f"reason_{slot + 1}"] = code
-            out[f"reason_{slot + 1}_text"] = sentence
+            # object columns, so that "no reason" stays None (pandas would make text NaN)
+            out[f"reason_{slot + 1}"] = pd.Series(code, index=X.index, dtype=object)
+            out[f"reason_{slot + 1}_text"] = pd.Series(sentence, index=X.index, dtype=object)
         order = [f"reason_{s}" for s in range(1, slots + 1)]
         order += [f"reason_{s}_points" for s in range(1, slots + 1)]
         order += [f"reason_{s}_text" for s in range(1, slots + 1)]

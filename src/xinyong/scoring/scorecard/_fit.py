@@ -43,7 +43,14 @@ from xinyong.scoring.scorecard._binning import (
     is_categorical,
     trend_of,
 )
-from xinyong.scoring.scorecard._bins import Bin, Category, Characteristic, FloatArray, IntArray
+from xinyong.scoring.scorecard._bins import (
+    Bin,
+    Category,
+    Characteristic,
+    CharacteristicKind,
+    FloatArray,
+    IntArray,
+)
 from xinyong.scoring.scorecard._metrics import ranking, score_bands
 from xinyong.scoring.scorecard._target import TargetLabel, bad_indicator, bad_label
 
@@ -135,10 +142,11 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn ships no t
         label = bad_label(target, self.bad_label)
         bad = bad_indicator(target, label)
         names, exclusions = self._characteristics(X, str(target.name))
-        kinds = {n: "categorical" if n in self.categorical or is_categorical(X[n]) else "numeric"
-                 for n in names}
+        kinds: dict[str, CharacteristicKind] = {
+            n: "categorical" if n in self.categorical or is_categorical(X[n]) else "numeric"
+            for n in names}
         layouts, report = fit_layouts(
-            X, bad, kinds,  # type: ignore[arg-type]
+            X, bad, kinds,
             special_codes=_per_column(self.special_codes, "special_codes", names),
             user_splits=_per_column(self.user_splits, "user_splits", names),
             monotonic_trend=self.monotonic_trend, max_n_bins=self.max_n_bins,

@@ -12,13 +12,14 @@ The query is written in DuckDB's dialect (literals ``CAST(… AS DOUBLE)``, as i
 ``pointed``   per characteristic, its points and its reason key (:attr:`Scorecard.reason_keys`)
 ``reason_k``  the k-th largest reason key, as in the rulebook query: ``GREATEST`` over the keys
               below the previous one, which every engine has and which needs no sort (0
-              stands for "no reason": keys are positive, and ``IF`` is cheaper than NULLs)
+              stands for "no reason": every key is positive)
 
-The output has the id, ``score`` (clamped to the range), ``raw_score``, one ``<name>_points``
-column per characteristic, and ``reason_1 … reason_4`` (the characteristic's name) with
-``_points`` (points lost against the characteristic's best bin) and ``_text`` (the bin's
-sentence) columns. The points are the artifact's doubles, summed
-in characteristic order as the Python scoring does, so both give the same numbers.
+The output has the id, ``score`` (clamped to the range) and ``reason_1 … reason_4`` (the
+characteristic's name) with ``_points`` (points lost against the characteristic's best bin) and
+``_text`` (the bin's sentence) columns; with ``detail`` also ``raw_score`` (before clamping) and
+one ``<name>_points`` column per characteristic, as the rulebook query's ``detail`` adds its
+rules. The points are the artifact's doubles, summed in characteristic order as the Python
+scoring does, so both give the same numbers.
 """
 
 from __future__ import annotations
@@ -38,17 +39,18 @@ def quote(name: str) -> str:
 
 
 def scorecard_sql(card: Scorecard, *, table: str, id_column: str, dialect: str = "duckdb",
-                  reason_text: bool = True) -> str:
+                  reason_text: bool = True, detail: bool = False) -> str:
     """The scoring query of ``card`` over ``table`` (inserted as written), pretty-printed.
 
     ``id_column`` is carried through as the first output column. ``dialect`` is any SQLGlot
     dialect (``duckdb``, ``spark`` …). ``reason_text=False`` leaves out the ``reason_k_text``
     columns (the sentences are in the artifact, per characteristic and bin): writing four
-    sentences per row is most of the cost of a batch run.
+    sentences per row is most of the cost of a batch run. ``detail=True`` adds ``raw_score`` and
+    the points of every characteristic.
     """
     if not table.strip():
         raise XinyongError("BAD_OPTION", "give the table to score", field="table")
-    sql = _duckdb_sql(card, table, id_column, reason_text)
+    sql = _duckdb_sql(card, table, id_column, reason_text=reason_text, detail=detail)
     try:
         return sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)[0]
     except (sqlglot.errors.SqlglotError, ValueError) as exc:
@@ -83,7 +85,8 @@ def _by_bin(j: int, values: list[str | None], default: str | None = None) -> str
     return f"CASE b_{j} {arms}{otherwise} END" if arms else (default or "NULL")
 
 
-def _duckdb_sql(card: Scorecard, table: str, id_column: str, reason_text: bool) -> str:
+def _duckdb_sql(card: Scorecard, table: str, id_column: str, *, reason_text: bool,
+                detail: bool) -> str:
     chars = card.characteristics
     n = len(chars)
     ident = quote(id_column)
@@ -125,8 +128,8 @@ def _duckdb_sql(card: Scorecard, table: str, id_column: str, reason_text: bool) 
     columns = [
         ident,
         f"GREATEST({num(scaling.range_min)}, LEAST({num(scaling.range_max)}, raw_score)) AS score",
-        "raw_score",
-        *(f"p_{j} AS {quote(c.name + '_points')}" for j, c in enumerate(chars)),
+        *(["raw_score", *(f"p_{j} AS {quote(c.name + '_points')}" for j, c in enumerate(chars))]
+          if detail else []),
         *(f"{decode(s, codes)} AS reason_{s}" for s in range(1, REASON_SLOTS + 1)),
         *(f"{decode(s, lost)} AS reason_{s}_points" for s in range(1, REASON_SLOTS + 1)),
     ]
