@@ -110,7 +110,7 @@ class Catalogue:
             return self.types[name]
         except KeyError:
             raise XinyongError(
-                "UNKNOWN_EVENT_TYPE",
+                "EVENT_TYPE_UNKNOWN",
                 f"'{name}' is not in the event catalogue; run `xinyong catalog` to list the "
                 "event types furnishers may report",
                 field="event_type",
