@@ -65,7 +65,7 @@ def test_model_sql_spark() -> None:
                                  "--as-of", "2026-11-01"])
     assert result.exit_code == 0
     assert "PERCENT_RANK()" in result.stdout
-    assert "WITH params AS" in result.stdout
+    assert "CAST('2026-11-01' AS DATE)" in result.stdout
 
 
 def test_catalog_json() -> None:

@@ -3,7 +3,6 @@
 The query is written in DuckDB's dialect, parsed by SQLGlot (which checks it) and printed in any
 dialect SQLGlot knows (``spark`` for the distributed engine). Its stages, as CTEs:
 
-``params``     the as-of date, the one value to change for another day
 ``counted``    the events this rulebook counts at as-of: not in the future, not expired
 ``rule_sums``  per subject, one decayed sum per rule (FILTERed aggregates in a single pass)
 ``capped``     each rule's sum clamped to its cap
@@ -216,15 +215,17 @@ def _duckdb_sql(rulebook: Rulebook, query: ScoringQuery) -> str:
         ["e.subject_key", "e.event_type", "e.amount", *(f"e.{c}" for c in attr_columns)]
     )
 
+    # The as-of date is a literal, not a joined parameter row: a constant lets the engine
+    # filter the scan and the expiry test directly (a CROSS JOIN cost ~5 % of a 50M-event run).
+    as_of = f"CAST({text(query.as_of.isoformat())} AS DATE)"
     ctes = [
-        f"params AS (SELECT CAST({text(query.as_of.isoformat())} AS DATE) AS as_of)",
         f"""counted AS (
   SELECT {selected_cols},
-    DATE_DIFF('day', CAST(e.occurred_at AS DATE), p.as_of) AS age_days
-  FROM {query.events} AS e CROSS JOIN params AS p
-  WHERE CAST(e.occurred_at AS DATE) <= p.as_of
+    DATE_DIFF('day', CAST(e.occurred_at AS DATE), {as_of}) AS age_days
+  FROM {query.events} AS e
+  WHERE CAST(e.occurred_at AS DATE) <= {as_of}
     AND e.event_type IN ({types}){subject_filter_events}
-    AND DATE_DIFF('day', CAST(e.occurred_at AS DATE), p.as_of)
+    AND DATE_DIFF('day', CAST(e.occurred_at AS DATE), {as_of})
         <= CASE e.event_type {expiry} END
 )""",
         f"""rule_sums AS (
@@ -307,7 +308,7 @@ def _duckdb_sql(rulebook: Rulebook, query: ScoringQuery) -> str:
             *detail_cols,
         ]
     )
-    inner = f"SELECT {last}.*, p.as_of FROM {last} CROSS JOIN params AS p"
+    inner = f"SELECT {last}.*, {as_of} AS as_of FROM {last}"
     return (
         "WITH " + ",\n".join(ctes) + f",\nwith_as_of AS ({inner}),\n"
         f"x AS (SELECT *, {percentile} AS percentile FROM with_as_of AS x)\n"

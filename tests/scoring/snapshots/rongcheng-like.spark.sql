@@ -1,16 +1,12 @@
-WITH params AS (
-  SELECT
-    CAST('2026-11-01' AS DATE) AS as_of
-), counted AS (
+WITH counted AS (
   SELECT
     e.subject_key,
     e.event_type,
     e.amount,
-    DATEDIFF(DAY, CAST(e.occurred_at AS DATE), p.as_of) AS age_days
+    DATEDIFF(DAY, CAST(e.occurred_at AS DATE), CAST('2026-11-01' AS DATE)) AS age_days
   FROM events AS e
-  CROSS JOIN params AS p
   WHERE
-    CAST(e.occurred_at AS DATE) <= p.as_of
+    CAST(e.occurred_at AS DATE) <= CAST('2026-11-01' AS DATE)
     AND e.event_type IN (
       'bill.paid_late',
       'loan.repaid_late',
@@ -32,7 +28,7 @@ WITH params AS (
       'annual_report.filed',
       'supplier.paid_on_time'
     )
-    AND DATEDIFF(DAY, CAST(e.occurred_at AS DATE), p.as_of) <= CASE e.event_type
+    AND DATEDIFF(DAY, CAST(e.occurred_at AS DATE), CAST('2026-11-01' AS DATE)) <= CASE e.event_type
       WHEN 'bill.paid_late'
       THEN 730
       WHEN 'loan.repaid_late'
@@ -518,9 +514,8 @@ WITH params AS (
 ), with_as_of AS (
   SELECT
     reason_4.*,
-    p.as_of
+    CAST('2026-11-01' AS DATE) AS as_of
   FROM reason_4
-  CROSS JOIN params AS p
 ), x AS (
   SELECT
     *,

@@ -1,17 +1,13 @@
-WITH params AS (
-  SELECT
-    CAST('2026-11-01' AS DATE) AS as_of
-), counted AS (
+WITH counted AS (
   SELECT
     e.subject_key,
     e.event_type,
     e.amount,
     e.days_past_due,
-    DATEDIFF(DAY, CAST(e.occurred_at AS DATE), p.as_of) AS age_days
+    DATEDIFF(DAY, CAST(e.occurred_at AS DATE), CAST('2026-11-01' AS DATE)) AS age_days
   FROM events AS e
-  CROSS JOIN params AS p
   WHERE
-    CAST(e.occurred_at AS DATE) <= p.as_of
+    CAST(e.occurred_at AS DATE) <= CAST('2026-11-01' AS DATE)
     AND e.event_type IN (
       'bill.paid_on_time',
       'bill.paid_late',
@@ -41,7 +37,7 @@ WITH params AS (
       'annual_report.filed',
       'annual_report.missing'
     )
-    AND DATEDIFF(DAY, CAST(e.occurred_at AS DATE), p.as_of) <= CASE e.event_type
+    AND DATEDIFF(DAY, CAST(e.occurred_at AS DATE), CAST('2026-11-01' AS DATE)) <= CASE e.event_type
       WHEN 'bill.paid_on_time'
       THEN 1095
       WHEN 'bill.paid_late'
@@ -818,9 +814,8 @@ WITH params AS (
 ), with_as_of AS (
   SELECT
     reason_4.*,
-    p.as_of
+    CAST('2026-11-01' AS DATE) AS as_of
   FROM reason_4
-  CROSS JOIN params AS p
 ), x AS (
   SELECT
     *,
