@@ -46,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from xinyong.catalog import Factor, default_catalogue
+from xinyong.scoring.engine import EVENTS, SUBJECTS
 from xinyong.scoring.rulebook import Rulebook, load_rulebook
 
 if TYPE_CHECKING:
@@ -442,7 +443,8 @@ def run_sql(plan: Plan) -> tuple[Timer, int, dict[int, tuple[Any, ...]]]:
     from xinyong.scoring.compile import ScoringQuery, scoring_sql
 
     rulebook = load_rulebook(plan.model)
-    sql = scoring_sql(rulebook, ScoringQuery(as_of=plan.as_of))
+    # the product path: the views that drop voided events and subjects who opted out
+    sql = scoring_sql(rulebook, ScoringQuery(as_of=plan.as_of, events=EVENTS, subjects=SUBJECTS))
     con = duckdb.connect(str(plan.database))
     timer = Timer()
     for _ in range(plan.repeat):
