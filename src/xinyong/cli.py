@@ -20,12 +20,15 @@ from rich.table import Table
 
 from xinyong.catalog import default_catalogue
 from xinyong.catalog.identifiers import IdentifierError
+from xinyong.decisions.cli import register as register_decisions
 from xinyong.errors import XinyongError
 from xinyong.ingest.cli import register as register_ingest
+from xinyong.scale.cli import register as register_scale
 from xinyong.scoring.compile import ScoringQuery, scoring_sql
-from xinyong.scoring.engine import has_run, score_population, score_subject
+from xinyong.scoring.engine import has_run, score_subject, score_with_relationships
 from xinyong.scoring.explain import Explanation, explain
 from xinyong.scoring.rulebook import Rulebook, load_rulebook, shipped_rulebooks
+from xinyong.scoring.scorecard.cli import register as register_scorecards
 from xinyong.store import Store
 
 app = typer.Typer(
@@ -39,6 +42,9 @@ simulate_app = typer.Typer(help="Synthetic data for demos, tests and benchmarks.
 app.add_typer(model_app, name="model")
 app.add_typer(simulate_app, name="simulate")
 register_ingest(app)
+register_decisions(app)
+register_scorecards(model_app)
+register_scale(app)
 
 out = Console()
 err = Console(stderr=True)
@@ -163,7 +169,7 @@ def score(
         if subject is None:
             day = _as_of(as_of)
             with _status(f"Scoring with {rulebook.id}"):
-                run = score_population(store, rulebook, day)
+                run = score_with_relationships(store, rulebook, day)
             info: dict[str, Any] = {"model": run.model_id, "version": run.model_version,
                                     "as_of": day.isoformat(), "subjects": run.subjects,
                                     "scored": run.scored, "seconds": round(run.seconds, 3)}
@@ -255,8 +261,18 @@ def model_sql(
     as_of: Annotated[str | None, typer.Option("--as-of", help="The date in the params CTE "
                                               "(default today).")] = None,
 ) -> None:
-    """Print the scoring query a rulebook compiles to."""
-    rulebook = load_rulebook(model)
+    """Print the scoring query a rulebook (or a fitted scorecard) compiles to."""
+    try:
+        rulebook = load_rulebook(model)
+    except XinyongError as exc:
+        if exc.code != "UNKNOWN_MODEL":
+            raise
+        from xinyong.scoring.scorecard import load_scorecard, scorecard_sql
+
+        card = load_scorecard(model)  # raises UNKNOWN_MODEL itself when neither exists
+        sys.stdout.write(scorecard_sql(card, table="applicants", id_column="id",
+                                       dialect=dialect) + "\n")
+        return
     sys.stdout.write(scoring_sql(rulebook, ScoringQuery(as_of=_as_of(as_of)), dialect) + "\n")
 
 

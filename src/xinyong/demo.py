@@ -15,7 +15,7 @@ from typing import Any
 
 from sklearn.metrics import roc_auc_score
 
-from xinyong.scoring.engine import score_population
+from xinyong.scoring.engine import score_with_relationships
 from xinyong.scoring.rulebook import Rulebook
 from xinyong.simulate import generate_population
 from xinyong.store import Store
@@ -103,7 +103,7 @@ def run_demo(
     summary.events_accepted = appended.accepted
     summary.events_duplicate = appended.duplicates
     with timed("score"):
-        run = score_population(store, rulebook, population.as_of)
+        run = score_with_relationships(store, rulebook, population.as_of)
     summary.subjects, summary.scored = run.subjects, run.scored
     with timed("summarise"):
         _summarise(store, rulebook, population.as_of.isoformat(), summary, population)

@@ -80,6 +80,7 @@ class ScoringQuery:
     subject_key: int | None = None
     reference: str | None = None
     detail: bool = False
+    relationships: str | None = None  # a table of propagated relationship sub-scores
 
 
 def _points(rule: CompiledRule) -> str:
@@ -112,11 +113,14 @@ def _capped(rule: CompiledRule) -> str:
     return f"{fn}({value}, {num(cap)}) AS {col}"
 
 
-def _factor_expr(rulebook: Rulebook, factor: Factor) -> str:
+def _factor_expr(rulebook: Rulebook, factor: Factor, relationships: bool = False) -> str:
     terms = [f"COALESCE(c.{rule_column(r)}, {num(0)})" for r in rulebook.rules if r.factor == factor]
     if rulebook.method == "weighted":
-        neutral = rulebook.spec.factors[factor].neutral
-        total = " + ".join([num(neutral), *terms])
+        neutral = num(rulebook.spec.factors[factor].neutral)
+        if relationships and factor == Factor.RELATIONSHIPS:
+            # trust propagated over declared ties replaces the neutral start (scoring/network)
+            neutral = f"COALESCE(rs.sub_score, {neutral})"
+        total = " + ".join([neutral, *terms])
         return f"GREATEST({num(0)}, LEAST({num(100)}, {total}))"
     return " + ".join(terms) if terms else num(0)
 
@@ -207,7 +211,11 @@ def _duckdb_sql(rulebook: Rulebook, query: ScoringQuery) -> str:
         for r in rules
     )
     capped = ",\n    ".join(_capped(r) for r in rules)
-    factors = ",\n    ".join(f"{_factor_expr(rulebook, f)} AS {f.value}" for f in Factor)
+    with_ties = query.relationships is not None and rulebook.method == "weighted"
+    factors = ",\n    ".join(
+        f"{_factor_expr(rulebook, f, with_ties)} AS {f.value}" for f in Factor
+    )
+
     rule_cols = ", ".join(f"COALESCE(c.{rule_column(r)}, {num(0)}) AS {rule_column(r)}" for r in rules)
     keys = ",\n    ".join(_reason_key(rulebook, r) for r in rules)
     first_key = f"GREATEST({', '.join(f'k_{r.index}' for r in rules)})"
@@ -218,6 +226,10 @@ def _duckdb_sql(rulebook: Rulebook, query: ScoringQuery) -> str:
     # The as-of date is a literal, not a joined parameter row: a constant lets the engine
     # filter the scan and the expiry test directly (a CROSS JOIN cost ~5 % of a 50M-event run).
     as_of = f"CAST({text(query.as_of.isoformat())} AS DATE)"
+    ties_join = (
+        f"\n  LEFT JOIN {query.relationships} AS rs ON rs.subject_key = s.subject_key "
+        f"AND rs.as_of = {as_of}" if with_ties else ""
+    )
     ctes = [
         f"""counted AS (
   SELECT {selected_cols},
@@ -243,7 +255,7 @@ def _duckdb_sql(rulebook: Rulebook, query: ScoringQuery) -> str:
   SELECT s.subject_key, s.kind AS subject_kind, COALESCE(c.n_events, 0) AS n_events,
     c.history_days, {rule_cols},
     {factors}
-  FROM {query.subjects} AS s LEFT JOIN capped AS c ON c.subject_key = s.subject_key{subject_filter}
+  FROM {query.subjects} AS s LEFT JOIN capped AS c ON c.subject_key = s.subject_key{ties_join}{subject_filter}
 )""",
         f"""scored AS (
   SELECT *, {_score_expr(rulebook)} AS score, {_unscorable_expr(rulebook)} AS unscorable_reason

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from xinyong.catalog import Factor
 from xinyong.scoring.compile import SCORE_COLUMNS, ScoringQuery, scoring_sql
 from xinyong.scoring.rulebook import Rulebook
 from xinyong.store import Store, fetch_one
@@ -19,6 +20,7 @@ from xinyong.store import Store, fetch_one
 # Scoring reads the log without voided events and only the subjects who take part.
 EVENTS = "scoring_events"
 SUBJECTS = "scoring_subjects"
+RELATIONSHIPS = "relationship_scores"  # neutral for a subject without a propagation row
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,8 @@ class ScoreRun:
 
 def score_population(store: Store, rulebook: Rulebook, as_of: date) -> ScoreRun:
     """Score every known subject at ``as_of`` and store the run."""
-    sql = scoring_sql(rulebook, ScoringQuery(as_of=as_of, events=EVENTS, subjects=SUBJECTS))
+    sql = scoring_sql(rulebook, ScoringQuery(as_of=as_of, events=EVENTS, subjects=SUBJECTS,
+                                             relationships=RELATIONSHIPS))
     started = time.perf_counter()
     subjects = store.replace_scores(
         sql, model_id=rulebook.id, model_version=rulebook.version, as_of=as_of, seconds=0.0
@@ -76,7 +79,7 @@ def score_subject(
     reference = "scores" if has_run(store, rulebook, as_of) else None
     query = ScoringQuery(
         as_of=as_of, events=events, subjects=SUBJECTS, subject_key=subject_key,
-        reference=reference, detail=detail,
+        reference=reference, detail=detail, relationships=RELATIONSHIPS,
     )
     cursor = store.con.execute(scoring_sql(rulebook, query))
     names = [d[0] for d in cursor.description]
@@ -87,3 +90,17 @@ def score_subject(
     if not detail:
         result = {k: result[k] for k in SCORE_COLUMNS}
     return result
+
+
+def score_with_relationships(store: Store, rulebook: Rulebook, as_of: date) -> ScoreRun:
+    """The full batch: propagate trust over declared ties for ``as_of``, then score.
+
+    Rulebooks without a weighted relationships factor (rongcheng-like) skip propagation.
+    """
+    from xinyong.scoring.network import relationship_factor
+    from xinyong.store._network import replace_relationship_scores
+
+    if rulebook.method == "weighted" and rulebook.factor_weight(Factor.RELATIONSHIPS) > 0:
+        table = relationship_factor(store, as_of, rulebook=rulebook)
+        replace_relationship_scores(store, table, as_of)
+    return score_population(store, rulebook, as_of)

@@ -167,11 +167,23 @@ def _ingestion(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
     con.execute("CREATE VIEW scoring_subjects AS SELECT * FROM subjects WHERE enrolled")
 
 
+def _relationships_and_decisions(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
+    """Trust-propagation results, the decisions tables, and a lookup index on subject_ref."""
+    del catalogue
+    from xinyong.store._decisions_schema import create_decision_tables
+    from xinyong.store._network import create_relationship_tables
+
+    create_relationship_tables(con)
+    create_decision_tables(con)
+    con.execute("CREATE INDEX IF NOT EXISTS subjects_subject_ref ON subjects (subject_ref)")
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection, Catalogue], None]
 
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "event log, subjects, furnishers, scores", _initial),
     (2, "furnisher licences, quarantine, corrections, enrollment", _ingestion),
+    (3, "relationship scores, decisions, subject lookup index", _relationships_and_decisions),
 )
 
 

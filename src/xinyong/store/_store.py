@@ -141,11 +141,13 @@ class Store:
             except ValueError as exc:
                 errors.append(XinyongError(getattr(exc, "code", "INVALID_ID"), str(exc)))
                 continue
-            row = fetch_one(self.con.execute(
-                "SELECT subject_key FROM subjects WHERE kind = ? AND subject_ref = ?", [k, ref]
-            ))
-            if row:
-                return int(row[0]), k
+            # subject_ref alone uses the index; the kind is checked on the rows found
+            rows = self.con.execute(
+                "SELECT subject_key, CAST(kind AS VARCHAR) FROM subjects WHERE subject_ref = ?",
+                [ref]).fetchall()
+            for key, found in rows:
+                if found == k:
+                    return int(key), k
         if len(errors) == len(kinds):
             raise XinyongError(
                 "INVALID_ID",

@@ -19,7 +19,8 @@ How a score is made (``scaling.rule`` in the JSON says it too)::
 unclamped raw score: ``1 / (1 + exp((raw − offset) / factor))``.
 
 Reasons (at most :data:`REASON_SLOTS`) are the characteristics whose bin gives fewer points than
-the characteristic's best bin, ranked by points lost (most first), ties by characteristic order.
+the characteristic's best bin (PMML's "pointsBelow"), ranked by points lost (most first, counted
+in millionths of a point as the rulebook's reasons are), ties by characteristic order.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from xinyong.scoring.scorecard._target import TargetLabel
 FORMAT = "xinyong.scorecard"
 FORMAT_VERSION = 1
 REASON_SLOTS = 4
+MICRO_POINTS = 1_000_000  # reasons rank and report points lost to a millionth of a point
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class ScoreBands:
         return np.searchsorted(edges, scores, side="right").astype(np.int64)
 
     def labels(self) -> list[str]:
-        bounds = ["-inf", *(f"{e:.12g}" for e in self.edges), "inf"]
+        bounds = ["-inf", *(f"{e:.2f}" for e in self.edges), "inf"]
         return [f"[{a}, {b})" for a, b in pairwise(bounds)]
 
 
@@ -190,20 +192,20 @@ class Scorecard:
 
     @cached_property
     def reason_keys(self) -> list[IntArray]:
-        """Per characteristic, per bin: a rank key for reasons, or -1 when no points are lost.
+        """Per characteristic, per bin: its reason key, or 0 when the bin is not a reason.
 
-        ``key = rank(points lost) · n + (n − 1 − characteristic index)``, where ranks number the
-        distinct positive losses from 1 upwards. Larger keys come first; equal losses share a
-        rank, so the earlier characteristic wins. The SQL uses these same integers.
+        ``key = floor(points lost · 10⁶) · n + (n − 1 − characteristic index)``, as the rulebook
+        query packs its reasons: larger keys come first, equal micro-points go to the earlier
+        characteristic, and ``key // n / 10⁶`` is the points lost that a reason reports. A bin
+        losing less than a micro-point is no reason. The SQL uses these same integers.
         """
         n = len(self.characteristics)
-        lost = sorted({float(v) for c in self.characteristics for v in c.points_lost if v > 0})
-        rank = {v: i + 1 for i, v in enumerate(lost)}
-        return [
-            np.asarray([rank[float(v)] * n + (n - 1 - j) if v > 0 else -1 for v in c.points_lost],
-                       dtype=np.int64)
-            for j, c in enumerate(self.characteristics)
-        ]
+        keys: list[IntArray] = []
+        for j, c in enumerate(self.characteristics):
+            micro = [math.floor(float(v) * MICRO_POINTS) for v in c.points_lost]
+            keys.append(np.asarray([m * n + (n - 1 - j) if m > 0 else 0 for m in micro],
+                                   dtype=np.int64))
+        return keys
 
     def reasons(self, X: pd.DataFrame, slots: int = REASON_SLOTS) -> pd.DataFrame:
         """Up to ``slots`` reasons per row: characteristic, points lost and a sentence.
@@ -214,7 +216,6 @@ class Scorecard:
         ids = self.bins(X)
         n = len(self.characteristics)
         offsets = np.cumsum([0, *(len(c.bins) for c in self.characteristics)])[:-1]
-        flat_lost = np.concatenate([c.points_lost for c in self.characteristics])
         flat_text = np.asarray([b.reason for c in self.characteristics for b in c.bins],
                                dtype=object)
         names = np.asarray(self.names, dtype=object)
@@ -226,13 +227,14 @@ class Scorecard:
         rows = np.arange(len(X))
         out: dict[str, Any] = {}
         for slot in range(slots):
-            key = top[:, slot] if slot < n else np.full(len(X), -1, dtype=np.int64)
-            has = key >= 0
+            key = top[:, slot] if slot < n else np.zeros(len(X), dtype=np.int64)
+            has = key > 0
             j = np.where(has, n - 1 - key % n, 0)
             g = flat[rows, j]
             code = names[j]
             code[~has] = None
-            out[f"reason_{slot + 1}_points"] = np.where(has, flat_lost[g], np.nan)
+            lost = (key // n).astype(np.float64) / float(MICRO_POINTS)
+            out[f"reason_{slot + 1}_points"] = np.where(has, lost, np.nan)
             sentence = flat_text[g]
             sentence[~has] = None
             # object columns, so that "no reason" stays None (pandas would make text NaN)

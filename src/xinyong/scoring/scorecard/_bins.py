@@ -24,6 +24,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from xinyong.errors import XinyongError
 
@@ -172,10 +174,12 @@ class Characteristic:
                 lookup_values.extend(str(v) for v in b.values)
                 lookup_bins.extend([i] * len(b.values))
         assert self.other_bin is not None  # every categorical characteristic has one
-        text = column if pd.api.types.is_string_dtype(column.dtype) else column.astype(str)
-        found = pd.Index(lookup_values, dtype=object).get_indexer(pd.Index(text, dtype=object))
+        text = pa.array(as_text(column))
+        found = pc.index_in(text, value_set=pa.array(lookup_values, type=text.type))
+        positions = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False),
+                               dtype=np.int64)
         bins_of = np.asarray([*lookup_bins, self.other_bin], dtype=np.int64)
-        ids = bins_of[found]  # -1, not found, picks the last entry: the other bin
+        ids = bins_of[positions]  # -1, not found, picks the last entry: the other bin
         ids[missing] = self.missing_bin
         return ids
 
@@ -226,6 +230,17 @@ class Characteristic:
                 raise bad("a category appears in more than one bin")
         if not all(np.isfinite(b.points) for b in self.bins):
             raise bad("points must be finite numbers")
+
+
+def as_text(column: pd.Series[Any]) -> pd.Series[Any]:
+    """``column`` as text, as the SQL's ``CAST(x AS VARCHAR)`` compares categories.
+
+    A string column is used as it is; anything else (numbers in an object column, categoricals)
+    is converted with ``str``. Missing values stay missing.
+    """
+    if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+        return column
+    return column.astype(str).where(column.notna(), None)
 
 
 def numeric_values(column: pd.Series[Any], name: str) -> FloatArray:

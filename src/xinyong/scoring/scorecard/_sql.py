@@ -9,7 +9,8 @@ The query is written in DuckDB's dialect (literals ``CAST(… AS DOUBLE)``, as i
               values, then ``x < split`` arms in ascending order (a value equal to a split goes
               right: intervals are ``[lower, upper)``) or ``IN`` lists, else the last interval
               or the "other" bin — the rules of :meth:`Characteristic.assign`
-``pointed``   per characteristic, its points and its reason key (:attr:`Scorecard.reason_keys`)
+``pointed``   per characteristic, its points and its reason key (:attr:`Scorecard.reason_keys`:
+              micro-points lost and the characteristic's position packed in one BIGINT)
 ``reason_k``  the k-th largest reason key, as in the rulebook query: ``GREATEST`` over the keys
               below the previous one, which every engine has and which needs no sort (0
               stands for "no reason": every key is positive)
@@ -29,7 +30,7 @@ import sqlglot.errors
 
 from xinyong.errors import XinyongError
 from xinyong.scoring.compile import num, text
-from xinyong.scoring.scorecard._artifact import REASON_SLOTS, Scorecard
+from xinyong.scoring.scorecard._artifact import MICRO_POINTS, REASON_SLOTS, Scorecard
 from xinyong.scoring.scorecard._bins import Characteristic
 
 
@@ -97,7 +98,7 @@ def _duckdb_sql(card: Scorecard, table: str, id_column: str, *, reason_text: boo
     bin_cols = ", ".join(f"b_{j}" for j in range(n))
     pointed = ",\n    ".join(
         [f"{_by_bin(j, [num(p) for p in c.points])} AS p_{j}" for j, c in enumerate(chars)]
-        + [f"{_by_bin(j, [str(k) if k >= 0 else None for k in card.reason_keys[j]], '0')} "
+        + [f"{_by_bin(j, [str(k) if k > 0 else None for k in card.reason_keys[j]], '0')} "
            f"AS k_{j}"
            for j, c in enumerate(chars)])
     raw = " + ".join([num(card.intercept.base_points), *(f"p_{j}" for j in range(n))])
@@ -118,8 +119,6 @@ def _duckdb_sql(card: Scorecard, table: str, id_column: str, *, reason_text: boo
         arms = " ".join(f"WHEN {n - 1 - j} THEN {e}" for j, e in enumerate(per_characteristic))
         return f"CASE NULLIF(key_{slot}, 0) % {n} {arms} END"
 
-    # best − points is the same double subtraction that gives Characteristic.points_lost.
-    lost = [f"{num(c.best_points)} - p_{j}" for j, c in enumerate(chars)]
     sentences = [_by_bin(j, [text(b.reason) if v > 0 else None
                              for b, v in zip(c.bins, c.points_lost, strict=True)])
                  for j, c in enumerate(chars)]
@@ -131,7 +130,8 @@ def _duckdb_sql(card: Scorecard, table: str, id_column: str, *, reason_text: boo
         *(["raw_score", *(f"p_{j} AS {quote(c.name + '_points')}" for j, c in enumerate(chars))]
           if detail else []),
         *(f"{decode(s, codes)} AS reason_{s}" for s in range(1, REASON_SLOTS + 1)),
-        *(f"{decode(s, lost)} AS reason_{s}_points" for s in range(1, REASON_SLOTS + 1)),
+        *(f"CAST(NULLIF(key_{s}, 0) // {n} AS DOUBLE) / {num(MICRO_POINTS)} AS reason_{s}_points"
+          for s in range(1, REASON_SLOTS + 1)),
     ]
     if reason_text:
         columns += [f"{decode(s, sentences)} AS reason_{s}_text" for s in range(1, REASON_SLOTS + 1)]

@@ -1,0 +1,211 @@
+"""The gate every query passes: subject, party, purpose, profile, product, consent, freeze.
+
+:func:`authorise` checks a relying party's request in a fixed order and either returns an
+:class:`Access` (the caller then records the granted inquiry together with what it disclosed)
+or records the refused attempt and raises :class:`QueryRefused` with a stable code:
+
+=============================  =========================================================
+``UNKNOWN_SUBJECT``            the ID names no subject (``INVALID_ID``: not an ID at all)
+``UNKNOWN_PARTY``              the party is not registered, or was deactivated
+``PURPOSE_FORBIDDEN``          a use that has no purpose (dating, school admission …)
+``UNKNOWN_PURPOSE``            not one of the fixed purposes
+``PURPOSE_NOT_ALLOWED``        the jurisdiction profile does not allow the purpose
+``PRODUCT_PURPOSE_NOT_ALLOWED`` the profile does not let this product use a score for it
+``PRODUCT_SUBJECT_KIND``       the product is not offered to this kind of subject
+``PURPOSE_NOT_REGISTERED``     the party did not register for the purpose
+``NO_CONSENT``                 the purpose needs consent and there is none
+``CONSENT_OTHER_PURPOSE``      the subject consented to the party, for other purposes
+``CONSENT_EXPIRED``            the consent for the purpose has ended
+``CONSENT_REVOKED``            the subject revoked it
+``FILE_FROZEN``                a hard inquiry on a frozen file
+=============================  =========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NoReturn
+
+import duckdb
+
+from xinyong.decisions._consent import Consent, consent_refusal
+from xinyong.decisions._event_index import IndexState
+from xinyong.decisions._freeze import FileStatus, file_status, status_from_flags
+from xinyong.decisions._inquiries import REFUSED, record_inquiry
+from xinyong.decisions._parties import SUBJECT_SELF, RelyingParty
+from xinyong.decisions._purposes import InquiryKind, default_inquiry_kind, parse_purpose
+from xinyong.decisions._scores import ScoreRun
+from xinyong.decisions._subjects import find_subject
+from xinyong.decisions._tables import tables, utcnow
+from xinyong.errors import XinyongError
+from xinyong.profiles import Purpose
+from xinyong.store import Store
+
+
+class QueryRefused(XinyongError):
+    """A refused query; ``inquiry_id`` is the record of the attempt."""
+
+    def __init__(self, error: XinyongError, inquiry_id: int) -> None:
+        super().__init__(error.code, error.message, field=error.field, position=error.position)
+        self.inquiry_id = inquiry_id
+
+
+@dataclass(frozen=True)
+class Access:
+    """A query that passed the gate, not yet recorded."""
+
+    subject_key: int
+    subject_kind: str
+    party: RelyingParty
+    purpose: Purpose
+    kind: InquiryKind
+    product_id: str | None
+    asked_at: datetime
+    file: FileStatus
+    run: ScoreRun | None = None  # the latest batch run of the model asked for, if any
+    index_state: IndexState = (None, None, 0)  # where the decisions' event index stands
+
+
+# Everything the gate and the rest of the query need to know before reading the subject's
+# score, in one round trip of tagged rows: the party, the consents to it, the file's flags,
+# the latest batch run of the model and where the decisions' event index stands.
+_STATE = """
+SELECT 'party' AS tag, name AS a, CAST(NULL AS VARCHAR) AS b, registered_at AS t1,
+       CAST(NULL AS TIMESTAMP) AS t2, CAST(NULL AS TIMESTAMP) AS t3,
+       CAST(active AS BIGINT) AS i, purposes AS list
+FROM relying_parties WHERE party_id = $party
+UNION ALL
+SELECT 'consent', purpose, NULL, granted_at, expires_at, revoked_at, consent_id, NULL
+FROM consents WHERE subject_key = $key AND party_id = $party
+UNION ALL
+SELECT 'flag', kind, note, placed_at, expires_at, NULL, NULL, NULL
+FROM subject_flags WHERE subject_key = $key AND lifted_at IS NULL
+UNION ALL
+SELECT 'run', arg_max(model_version, as_of), NULL, CAST(max(as_of) AS TIMESTAMP), NULL, NULL,
+       NULL, NULL
+FROM score_runs WHERE model_id = $model AND as_of <= $day
+UNION ALL
+SELECT 'indexed_seq', NULL, NULL, NULL, NULL, NULL, event_seq, NULL
+FROM decision_watermarks WHERE name = 'decision_event_index'
+UNION ALL
+SELECT 'indexed_count', NULL, NULL, NULL, NULL, NULL, event_count, NULL
+FROM decision_watermarks WHERE name = 'decision_event_index'
+UNION ALL
+SELECT 'logged_count', NULL, NULL, NULL, NULL, NULL, COUNT(*), NULL FROM events"""
+
+
+@dataclass
+class _State:
+    party: tuple[str, tuple[Purpose, ...], bool, datetime] | None = None
+    consents: list[tuple[int, str, datetime, datetime, datetime | None]] = field(
+        default_factory=list)
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    run: tuple[str, datetime] | None = None
+    indexed_seq: int | None = None
+    indexed_count: int | None = None
+    logged_count: int = 0
+
+
+def _read_state(con: duckdb.DuckDBPyConnection, party_id: str, key: int, model: str | None,
+                at: datetime) -> _State:
+    state = _State()
+    rows = con.execute(_STATE, {"party": party_id, "key": key, "model": model or "",
+                                "day": at.date()}).fetchall()
+    for tag, a, b, t1, t2, t3, i, values in rows:
+        if tag == "party":
+            state.party = (a, tuple(Purpose(p) for p in values), bool(i), t1)
+        elif tag == "consent":
+            state.consents.append((i, a, t1, t2, t3))
+        elif tag == "flag":
+            state.flags.append({"kind": a, "note": b, "placed_at": t1, "expires_at": t2})
+        elif tag == "run" and a is not None:
+            state.run = (a, t1)
+        elif tag == "indexed_seq":
+            state.indexed_seq = i
+        elif tag == "indexed_count":
+            state.indexed_count = i
+        elif tag == "logged_count":
+            state.logged_count = int(i)
+    return state
+
+
+def authorise(
+    store: Store,
+    *,
+    party_id: str,
+    subject_id: str,
+    purpose: str | Purpose,
+    kind: InquiryKind | None = None,
+    product_id: str | None = None,
+    subject_kinds: Sequence[str] | None = None,
+    model: str | None = None,
+    now: datetime | None = None,
+) -> Access:
+    """Check a request; record and raise a refusal, or return the granted access (with the
+    latest batch run of ``model``, read in the same round trip)."""
+    con = tables(store)
+    moment = utcnow(now)
+    purpose_text = purpose.value if isinstance(purpose, Purpose) else purpose
+    recorded_kind: InquiryKind = kind or "soft"
+
+    def refuse(error: XinyongError, subject_key: int | None) -> NoReturn:
+        inquiry_id = record_inquiry(
+            con, subject_key=subject_key, party_id=party_id, purpose=purpose_text,
+            product_id=product_id, kind=recorded_kind, asked_at=moment, result=REFUSED,
+            refusal_code=error.code)
+        raise QueryRefused(error, inquiry_id)
+
+    try:
+        key, subject_kind = find_subject(store, subject_id)
+    except XinyongError as exc:
+        refuse(exc, None)
+    state = _read_state(con, party_id, key, model, moment)
+    if state.party is None or not state.party[2]:
+        refuse(XinyongError("UNKNOWN_PARTY", f"no active relying party '{party_id}'",
+                            field="party"), key)
+    name, purposes, _, registered_at = state.party
+    party = RelyingParty(party_id, name, purposes, True, registered_at)
+    try:
+        chosen = parse_purpose(purpose_text)
+    except XinyongError as exc:
+        refuse(exc, key)
+    recorded_kind = kind or default_inquiry_kind(chosen)
+    profile = store.profile
+    if not profile.allows_purpose(chosen):
+        refuse(XinyongError("PURPOSE_NOT_ALLOWED", f"the {profile.name} profile does not "
+                            f"allow scores to be used for '{chosen}'", field="purpose"), key)
+    if product_id is not None and not profile.product_may_use(product_id, chosen):
+        refuse(XinyongError("PRODUCT_PURPOSE_NOT_ALLOWED", f"the {profile.name} profile does "
+                            f"not let {product_id} use a score for '{chosen}'",
+                            field="purpose"), key)
+    if subject_kinds is not None and subject_kind not in subject_kinds:
+        refuse(XinyongError("PRODUCT_SUBJECT_KIND", f"{product_id} is offered to "
+                            f"{', '.join(subject_kinds)} subjects only", field="subject_id"), key)
+    if not party.may_ask_for(chosen):
+        refuse(XinyongError("PURPOSE_NOT_REGISTERED", f"{party_id} is not registered to ask "
+                            f"for '{chosen}'", field="purpose"), key)
+    if profile.needs_consent(chosen):
+        consents = [Consent(cid, key, party_id, Purpose(p), granted, expires, revoked)
+                    for cid, p, granted, expires, revoked in state.consents]
+        missing = consent_refusal(consents, party_id, chosen, moment)
+        if missing is not None:
+            refuse(missing, key)
+    status = status_from_flags(state.flags, moment)
+    if recorded_kind == "hard" and status.frozen:
+        refuse(XinyongError("FILE_FROZEN", "the subject has frozen their file: no hard "
+                            "inquiry until they lift the freeze", field="subject_id"), key)
+    return Access(key, subject_kind, party, chosen, recorded_kind, product_id, moment, status,
+                  None if state.run is None else ScoreRun(str(model), state.run[0],
+                                                          state.run[1].date()),
+                  (state.indexed_seq, state.indexed_count, state.logged_count))
+
+
+def authorise_self(store: Store, subject_id: str, *, now: datetime | None = None) -> Access:
+    """The subject's own access to their file (recorded as a soft ``subject_request``)."""
+    moment = utcnow(now)
+    key, subject_kind = find_subject(store, subject_id)
+    party = RelyingParty(SUBJECT_SELF, "the subject", (Purpose.SUBJECT_REQUEST,), True, moment)
+    return Access(key, subject_kind, party, Purpose.SUBJECT_REQUEST, "soft", None, moment,
+                  file_status(store, key, now=moment))

@@ -1,0 +1,187 @@
+"""A relying party's query, from the gate to the recorded answer.
+
+:func:`request_score` discloses a subject's score for a purpose; :func:`decide` runs a product's
+decision table on it. Both pass :func:`~xinyong.decisions._access.authorise` first (which records
+and raises any refusal), then read the stored score, the subject's list entries and restrictions
+(their own and, for a legal representative, their organisation's) and the fraud alert, and
+record the inquiry with its result in one transaction (a hard inquiry also becomes an
+``inquiry.hard`` event). A decline is stored with its adverse-action notice, sent to the subject.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from xinyong.decisions._access import Access, QueryRefused, authorise
+from xinyong.decisions._adverse import AdverseActionNotice, KeyFactor, adverse_action_notice
+from xinyong.decisions._conditions import Facts
+from xinyong.decisions._event_index import refresh
+from xinyong.decisions._inquiries import REFUSED, record_inquiry
+from xinyong.decisions._lists import ActiveRestriction, ListEntry, restrictions_for
+from xinyong.decisions._notices import notify
+from xinyong.decisions._products import FiredRow, Outcome, Product, load_product
+from xinyong.decisions._purposes import InquiryKind
+from xinyong.decisions._scores import StoredScore, cached_rulebook, latest_score
+from xinyong.decisions._tables import transaction
+from xinyong.errors import XinyongError
+from xinyong.profiles import Purpose
+from xinyong.store import Store, fetch_one
+
+DEFAULT_MODEL = "sesame-like"
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """What a relying party sees of a subject's score."""
+
+    inquiry_id: int
+    party_id: str
+    purpose: str
+    inquiry_kind: InquiryKind
+    asked_at: datetime
+    subject_kind: str
+    score: StoredScore
+    scale: tuple[float, float]
+    reasons: list[KeyFactor]
+    fraud_alert: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"inquiry_id": self.inquiry_id, "party": self.party_id, "purpose": self.purpose,
+                "inquiry_kind": self.inquiry_kind, "asked_at": self.asked_at.isoformat(),
+                "subject_kind": self.subject_kind, **self.score.to_json(),
+                "scale": list(self.scale),
+                "reasons": [vars(r) for r in self.reasons], "fraud_alert": self.fraud_alert}
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision_id: int
+    inquiry_id: int
+    party_id: str
+    purpose: str
+    product_id: str
+    product_version: str
+    inquiry_kind: InquiryKind
+    decided_at: datetime
+    outcome: Outcome
+    score: StoredScore
+    facts: Facts
+    trace: list[FiredRow]
+    list_entries: list[ListEntry]
+    restrictions: list[ActiveRestriction]
+    fraud_alert: str | None
+    notice: AdverseActionNotice | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "decision_id": self.decision_id, "inquiry_id": self.inquiry_id,
+            "party": self.party_id, "purpose": self.purpose, "product": self.product_id,
+            "product_version": self.product_version, "inquiry_kind": self.inquiry_kind,
+            "decided_at": self.decided_at.isoformat(), "outcome": self.outcome,
+            "score": self.score.to_json(), "facts": self.facts.to_json(),
+            "trace": [f.to_json() for f in self.trace],
+            "list_entries": [e.to_json() for e in self.list_entries],
+            "restrictions": [r.to_json() for r in self.restrictions],
+            "fraud_alert": self.fraud_alert,
+            "adverse_action_notice": None if self.notice is None else self.notice.to_json(),
+        }
+
+
+def _read_score(store: Store, access: Access, model: str) -> StoredScore:
+    try:
+        return latest_score(store.con, access.subject_key, model, access.asked_at, access.run)
+    except XinyongError as exc:
+        inquiry_id = record_inquiry(
+            store.con, subject_key=access.subject_key, party_id=access.party.party_id,
+            purpose=access.purpose.value, product_id=access.product_id, kind=access.kind,
+            asked_at=access.asked_at, result=REFUSED, refusal_code=exc.code)
+        raise QueryRefused(exc, inquiry_id) from None
+
+
+def request_score(
+    store: Store,
+    *,
+    party_id: str,
+    subject_id: str,
+    purpose: str | Purpose,
+    kind: InquiryKind | None = None,
+    model: str = DEFAULT_MODEL,
+    now: datetime | None = None,
+) -> ScoreReport:
+    """Disclose the subject's score to a party for a purpose (hard or soft inquiry)."""
+    access = authorise(store, party_id=party_id, subject_id=subject_id, purpose=purpose,
+                       kind=kind, model=model, now=now)
+    score = _read_score(store, access, model)
+    rulebook = cached_rulebook(model)
+    sentences = rulebook.reason_sentences()
+    last_seq = refresh(store.con, access.index_state)
+    with transaction(store.con):
+        inquiry_id = record_inquiry(
+            store.con, subject_key=access.subject_key, party_id=party_id,
+            purpose=access.purpose.value, product_id=None, kind=access.kind,
+            asked_at=access.asked_at, result="disclosed", next_event_seq=last_seq + 1)
+    alert = access.file.fraud_alert
+    return ScoreReport(
+        inquiry_id, party_id, access.purpose.value, access.kind, access.asked_at,
+        access.subject_kind, score, (rulebook.spec.scale.min, rulebook.spec.scale.max),
+        [KeyFactor(c, sentences.get(c, c), p) for c, p in score.reasons],
+        None if alert is None else alert.text)
+
+
+def decide(
+    store: Store,
+    *,
+    party_id: str,
+    subject_id: str,
+    product: str | Path | Product,
+    purpose: str | Purpose,
+    now: datetime | None = None,
+) -> Decision:
+    """Run a product's decision table for a party's request; record it, and notify a decline."""
+    chosen = product if isinstance(product, Product) else load_product(product)
+    info = chosen.info
+    access = authorise(store, party_id=party_id, subject_id=subject_id, purpose=purpose,
+                       kind=info.inquiry, product_id=chosen.id, subject_kinds=info.subject_kinds,
+                       model=info.model, now=now)
+    con = store.con
+    at = access.asked_at
+    score = _read_score(store, access, info.model)
+    last_seq = refresh(con, access.index_state)
+    entries, restrictions = restrictions_for(store, access.subject_key, access.subject_kind,
+                                             now=at, fresh_index=True)
+    alert = access.file.fraud_alert
+    facts = Facts(score.score, score.tier, score.factors,
+                  frozenset(e.list_id for e in entries), frozenset(r.code for r in restrictions),
+                  alert is not None)
+    outcome, fired = chosen.evaluate(facts)
+    notice = None if outcome != "decline" else adverse_action_notice(
+        store, decided_at=at, party_name=access.party.name, product=chosen,
+        subject_key=access.subject_key, score=score, fired=fired, entries=entries,
+        restrictions=restrictions, fresh_index=True)
+    with transaction(con):
+        inquiry_id = record_inquiry(
+            con, subject_key=access.subject_key, party_id=party_id, purpose=access.purpose.value,
+            product_id=chosen.id, kind=access.kind, asked_at=at, result=outcome,
+            next_event_seq=last_seq + 1)
+        row = fetch_one(con.execute(
+            "INSERT INTO decisions (decision_id, inquiry_id, subject_key, party_id, purpose, "
+            "product_id, product_version, hit_policy, outcome, model_id, model_version, as_of, "
+            "score, tier, facts, trace, decided_at) VALUES (nextval('decision_ids'), "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING decision_id",
+            [inquiry_id, access.subject_key, party_id, access.purpose.value,
+             chosen.id, chosen.version, info.hit_policy, outcome, score.model_id,
+             score.model_version, score.as_of, score.score, score.tier,
+             json.dumps(facts.to_json()), json.dumps([f.to_json() for f in fired]), at]))
+        assert row is not None
+        decision_id = int(row[0])
+        if notice is not None:
+            notice = notice.for_decision(decision_id)
+            notify(con, access.subject_key, "adverse_action", notice.to_json(), at=at,
+                   decision_id=decision_id)
+    return Decision(decision_id, inquiry_id, party_id, access.purpose.value, chosen.id,
+                    chosen.version, access.kind, at, outcome, score, facts, fired, entries,
+                    restrictions, None if alert is None else alert.text, notice)

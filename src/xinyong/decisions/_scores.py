@@ -1,0 +1,104 @@
+"""The score a decision uses: the subject's row in the latest batch run of the model.
+
+Decisions read stored scores rather than scoring online, so that a relying party sees the same
+number, factors and reasons as the subject does in their report, and a decision costs a lookup.
+A subject who joined after the run is reported as not yet scored, never given a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+import duckdb
+
+from xinyong.catalog import Factor
+from xinyong.errors import XinyongError
+from xinyong.scoring.rulebook import Rulebook, load_rulebook
+from xinyong.store import fetch_one
+
+NOT_YET_SCORED = "NOT_YET_SCORED"
+_FACTORS = [f.value for f in Factor]
+# The latest batch run of $model on $day or before, as a struct (model_version, as_of).
+LATEST_RUN = """
+  SELECT struct_pack(model_version := model_version, as_of := as_of) FROM score_runs
+  WHERE model_id = $model AND as_of <= $day ORDER BY as_of DESC, scored_at DESC LIMIT 1"""
+_RUN_SQL = f"SELECT ({LATEST_RUN}) AS run"
+_SCORE_SQL = f"""
+SELECT score, tier, percentile, {', '.join(_FACTORS)},
+       reason_1, reason_2, reason_3, reason_4,
+       reason_1_points, reason_2_points, reason_3_points, reason_4_points,
+       n_events, unscorable_reason
+FROM scores
+WHERE subject_key = ? AND model_id = ? AND model_version = ? AND as_of = ?"""
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    model_id: str
+    model_version: str
+    as_of: date
+
+
+@cache
+def cached_rulebook(model_id: str) -> Rulebook:
+    """A shipped rulebook, parsed once per process (rulebooks are immutable files)."""
+    return load_rulebook(model_id)
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    model_id: str
+    model_version: str
+    as_of: date
+    score: float | None
+    tier: str | None
+    percentile: float | None
+    factors: dict[str, float]
+    reasons: list[tuple[str, float]]  # (code, score points lost), most first
+    n_events: int
+    unscorable_reason: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["as_of"] = self.as_of.isoformat()
+        data["reasons"] = [{"code": c, "points": p} for c, p in self.reasons]
+        return data
+
+
+def latest_run(con: duckdb.DuckDBPyConnection, model_id: str, at: datetime) -> ScoreRun | None:
+    row = fetch_one(con.execute(_RUN_SQL, {"model": model_id, "day": at.date()}))
+    run = None if row is None else row[0]
+    return None if run is None else ScoreRun(model_id, run["model_version"], run["as_of"])
+
+
+def latest_score(
+    con: duckdb.DuckDBPyConnection, subject_key: int, model_id: str, at: datetime,
+    run: ScoreRun | None = None,
+) -> StoredScore:
+    """The subject's score in the latest run of ``model_id`` as of ``at`` or before
+    (``run``: that run, when the caller has just read it)."""
+    run = run or latest_run(con, model_id, at)
+    if run is None:
+        raise XinyongError(
+            "NO_SCORE_RUN",
+            f"no batch run of {model_id} as of {at:%Y-%m-%d} or before; run `xinyong score "
+            f"--model {model_id}` first", field="model")
+    row = fetch_one(con.execute(_SCORE_SQL, [subject_key, model_id, run.model_version,
+                                             run.as_of]))
+    if row is None:
+        return StoredScore(model_id, run.model_version, run.as_of, None, None, None, {}, [], 0,
+                           NOT_YET_SCORED)
+    score, tier, percentile = row[:3]
+    n = len(_FACTORS)
+    factor_values = row[3:3 + n]
+    codes = row[3 + n:7 + n]
+    points = row[7 + n:11 + n]
+    n_events, unscorable = row[11 + n:13 + n]
+    factors = {} if score is None else {
+        f: float(v) for f, v in zip(_FACTORS, factor_values, strict=True) if v is not None}
+    reasons = [(str(c), float(p)) for c, p in zip(codes, points, strict=True) if c is not None]
+    return StoredScore(model_id, run.model_version, run.as_of, score, tier, percentile, factors,
+                       reasons, int(n_events), unscorable)
