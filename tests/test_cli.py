@@ -87,3 +87,23 @@ def test_user_errors_exit_2_without_traceback(
         main(["score", "--model", "nope", "--home", str(home)])
     assert info.value.code == 2
     assert "UNKNOWN_MODEL" in capsys.readouterr().err
+
+
+def test_explain_names_the_ties_that_moved_the_relationships_factor(
+    demo_home: tuple[Path, dict[str, object]],
+) -> None:
+    import duckdb
+
+    home, _ = demo_home
+    with duckdb.connect(str(home / "xinyong.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            """SELECT sb.subject_ref, SUM(r.points) FROM relationship_contributions AS r
+               JOIN subjects AS sb USING (subject_key)
+               WHERE sb.kind = 'organisation' GROUP BY 1 ORDER BY 1 LIMIT 1""").fetchall()
+    assert rows, "the demo population declares ties between organisations"
+    code, points = rows[0]
+    result = runner.invoke(app, ["explain", code, "--home", str(home), "--json"])
+    explained = json.loads(result.stdout)
+    assert explained["ties"] and all(":" in line for line in explained["ties"])
+    relationships = next(f for f in explained["factors"] if f["factor"] == "relationships")
+    assert relationships["points"] == pytest.approx(15.0 + points, abs=1e-4)

@@ -235,6 +235,10 @@ def _render_explanation(e: Explanation) -> None:
     out.print("\n[bold]Main reasons[/] (points below the best attainable):")
     for i, r in enumerate(e.reasons, 1):
         out.print(f"  {i}. {r.code} (−{r.points:.1f}): {r.sentence}")
+    if e.ties:
+        out.print("\n[bold]Declared ties[/] (relationships factor):")
+        for line in e.ties:
+            out.print(f"  {line}")
     if e.tips:
         out.print("\n[bold]What would raise your score[/] (each recomputed with the model):")
         for t in e.tips:

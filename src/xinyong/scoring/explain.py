@@ -62,6 +62,7 @@ class Explanation:
     factors: list[FactorBar] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
     tips: list[Tip] = field(default_factory=list)
+    ties: list[str] = field(default_factory=list)  # declared ties that moved relationships
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,6 +148,7 @@ def explain(
         else:
             best = sum(r.rule.best for r in rulebook.rules if r.factor == f)
             base.factors.append(FactorBar(f.value, 0.0, sub, sub, best))
+    base.ties.extend(_ties(store, subject_key, as_of))
     sentences = rulebook.reason_sentences()
     for slot in range(1, 5):
         code = row[f"reason_{slot}"]
@@ -187,3 +189,14 @@ def explain(
                 )
     base.tips.sort(key=lambda t: -t.gain)
     return base
+
+
+def _ties(store: Store, subject_key: int, as_of: date) -> list[str]:
+    """One sentence per declared tie that moved the relationships factor, largest first."""
+    from xinyong.scoring.network import describe
+
+    cursor = store.con.execute(
+        "SELECT * FROM relationship_contributions WHERE subject_key = ? AND as_of = ? "
+        "ORDER BY abs(points) DESC", [subject_key, as_of])
+    names = [d[0] for d in cursor.description]
+    return [describe(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
