@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/score.py
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) .xinyong .pytest_cache .mypy_cache .ruff_cache
