@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import shared_dir
 from xinyong.ingest import FileRefused, ingest_file
 from xinyong.ingest.metro2 import metro2_fixed_bytes
 from xinyong.store import Store
 
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "metro2"
+CONFORMANCE = shared_dir() / "conformance" / "metro2"
 
 
 @pytest.fixture

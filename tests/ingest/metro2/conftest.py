@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CONFORMANCE = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "metro2"
+from tests.shared_data import shared_dir
+
+CONFORMANCE = shared_dir() / "conformance" / "metro2"
 
 # Offsets in the fixed-length sample: header 0–469, base record 470–1469 (base segment, then
 # J1 at +426, J2 at +526, K3 at +726, L1 at +766, N1 at +820, 34 bytes of padding), trailer

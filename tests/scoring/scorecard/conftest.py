@@ -7,7 +7,6 @@ skip when it is absent.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -15,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.shared_data import shared_dir
 from xinyong.scoring.scorecard import Scorecard, ScorecardModel, scorecard_sql
 
-GERMAN_CREDIT = Path(__file__).resolve().parents[4] / "shared" / "data" / "german_credit.csv"
+GERMAN_CREDIT = shared_dir() / "data" / "german_credit.csv"
 TARGET = "creditability"
 PROTECTED = ("personal_status_and_sex", "age_in_years", "foreign_worker")
 
