@@ -201,17 +201,3 @@ def test_consent_rules(bank: World) -> None:
             grant_consent(bank.store, bank.high, "acme-bank", CREDIT, now=NOW,
                           **kwargs)  # type: ignore[arg-type]
         assert caught.value.code == code
-
-
-def test_subject_lookup_agrees_with_the_store(world: World) -> None:
-    from xinyong.decisions._subjects import find_subject
-
-    for subject in (world.high, world.org_listed, world.thin):
-        assert find_subject(world.store, subject) == world.store.find_subject(subject)
-    stranger = generate_prc_resident_ids(np.random.default_rng(98), 1)[0]
-    for bad in (stranger, "not-an-id"):
-        with pytest.raises(XinyongError) as ours:
-            find_subject(world.store, bad)
-        with pytest.raises(XinyongError) as theirs:
-            world.store.find_subject(bad)
-        assert (ours.value.code, ours.value.message) == (theirs.value.code, theirs.value.message)

@@ -37,7 +37,6 @@ from xinyong.decisions._inquiries import REFUSED, record_inquiry
 from xinyong.decisions._parties import SUBJECT_SELF, RelyingParty
 from xinyong.decisions._purposes import InquiryKind, default_inquiry_kind, parse_purpose
 from xinyong.decisions._scores import ScoreRun
-from xinyong.decisions._subjects import find_subject
 from xinyong.decisions._tables import tables, utcnow
 from xinyong.errors import XinyongError
 from xinyong.profiles import Purpose
@@ -158,7 +157,7 @@ def authorise(
         raise QueryRefused(error, inquiry_id)
 
     try:
-        key, subject_kind = find_subject(store, subject_id)
+        key, subject_kind = store.find_subject(subject_id)
     except XinyongError as exc:
         refuse(exc, None)
     state = _read_state(con, party_id, key, model, moment)
@@ -205,7 +204,7 @@ def authorise(
 def authorise_self(store: Store, subject_id: str, *, now: datetime | None = None) -> Access:
     """The subject's own access to their file (recorded as a soft ``subject_request``)."""
     moment = utcnow(now)
-    key, subject_kind = find_subject(store, subject_id)
+    key, subject_kind = store.find_subject(subject_id)
     party = RelyingParty(SUBJECT_SELF, "the subject", (Purpose.SUBJECT_REQUEST,), True, moment)
     return Access(key, subject_kind, party, Purpose.SUBJECT_REQUEST, "soft", None, moment,
                   file_status(store, key, now=moment))

@@ -43,7 +43,6 @@ from xinyong.decisions._lists import (
 )
 from xinyong.decisions._notices import notices_for
 from xinyong.decisions._rewards import rewards_for
-from xinyong.decisions._subjects import find_subject
 from xinyong.decisions.cli import HomeOpt, JsonOpt, err, out, print_json
 from xinyong.errors import XinyongError
 from xinyong.store import Store, default_home
@@ -89,7 +88,7 @@ def notices_command(subject_id: SubjectArg, home: HomeOpt = None,
                     as_json: JsonOpt = False) -> None:
     """Every notice sent to the subject: declines, listings, removals, review outcomes."""
     with Store.open(home) as store:
-        key, _ = find_subject(store, subject_id)
+        key, _ = store.find_subject(subject_id)
         notices = notices_for(store, key)
     if as_json:
         print_json([n.to_json() for n in notices])
@@ -131,7 +130,7 @@ def freeze_lift(subject_id: SubjectArg, home: HomeOpt = None, as_json: JsonOpt =
 def freeze_status(subject_id: SubjectArg, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Whether the file is frozen and whether a fraud alert is on it."""
     with Store.open(home) as store:
-        key, _ = find_subject(store, subject_id)
+        key, _ = store.find_subject(subject_id)
         _print_status(file_status(store, key), as_json)
 
 
@@ -241,7 +240,7 @@ def lists_escalate(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 def lists_entries(subject_id: SubjectArg, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """A subject's list entries (past, pending, present) and the restrictions binding them."""
     with Store.open(home) as store:
-        key, kind = find_subject(store, subject_id)
+        key, kind = store.find_subject(subject_id)
         entries = entries_of(store, key)
         _, restrictions = restrictions_for(store, key, kind)
     from xinyong.decisions._tables import utcnow

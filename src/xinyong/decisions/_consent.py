@@ -14,7 +14,6 @@ from typing import Literal
 
 from xinyong.decisions._parties import get_party
 from xinyong.decisions._purposes import parse_purpose
-from xinyong.decisions._subjects import find_subject
 from xinyong.decisions._tables import end_of_day, next_id, tables, utcnow
 from xinyong.errors import XinyongError
 from xinyong.profiles import Purpose
@@ -65,7 +64,7 @@ def grant_consent(
     """Record the subject's consent; give ``until`` (a date counts to its end) or ``days``."""
     con = tables(store)
     moment = utcnow(now)
-    subject_key, _ = find_subject(store, subject_id)
+    subject_key, _ = store.find_subject(subject_id)
     party = get_party(store, party_id)
     chosen = parse_purpose(purpose) if isinstance(purpose, str) else purpose
     if not store.profile.allows_purpose(chosen):

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from xinyong.decisions._subjects import find_subject
 from xinyong.decisions._tables import next_id, tables, utcnow
 from xinyong.errors import XinyongError
 from xinyong.store import Store
@@ -68,7 +67,7 @@ def file_status(store: Store, subject_key: int, *, now: datetime | None = None) 
 def freeze_file(store: Store, subject_id: str, *, now: datetime | None = None) -> FileStatus:
     """Freeze the subject's file: hard inquiries are refused until :func:`lift_freeze`."""
     con = tables(store)
-    key, _ = find_subject(store, subject_id)
+    key, _ = store.find_subject(subject_id)
     moment = utcnow(now)
     if not file_status(store, key, now=moment).frozen:
         con.execute(
@@ -79,7 +78,7 @@ def freeze_file(store: Store, subject_id: str, *, now: datetime | None = None) -
 
 def lift_freeze(store: Store, subject_id: str, *, now: datetime | None = None) -> FileStatus:
     con = tables(store)
-    key, _ = find_subject(store, subject_id)
+    key, _ = store.find_subject(subject_id)
     moment = utcnow(now)
     con.execute("UPDATE subject_flags SET lifted_at = ? WHERE subject_key = ? "
                 "AND kind = 'freeze' AND lifted_at IS NULL", [moment, key])
@@ -101,7 +100,7 @@ def place_fraud_alert(
                            field="note")
     if not 1 <= days <= 7 * 365:
         raise XinyongError("BAD_DAYS", "a fraud alert lasts 1 day to 7 years", field="days")
-    key, _ = find_subject(store, subject_id)
+    key, _ = store.find_subject(subject_id)
     moment = utcnow(now)
     con.execute("UPDATE subject_flags SET lifted_at = ? WHERE subject_key = ? "
                 "AND kind = 'fraud_alert' AND lifted_at IS NULL", [moment, key])
@@ -114,7 +113,7 @@ def place_fraud_alert(
 
 def remove_fraud_alert(store: Store, subject_id: str, *, now: datetime | None = None) -> FileStatus:
     con = tables(store)
-    key, _ = find_subject(store, subject_id)
+    key, _ = store.find_subject(subject_id)
     moment = utcnow(now)
     con.execute("UPDATE subject_flags SET lifted_at = ? WHERE subject_key = ? "
                 "AND kind = 'fraud_alert' AND lifted_at IS NULL", [moment, key])

@@ -19,7 +19,6 @@ import duckdb
 from xinyong.decisions._event_index import REPRESENTED, refresh
 from xinyong.decisions._list_catalogue import SCORE_WORDS, ListCatalogue, list_catalogue
 from xinyong.decisions._notices import notify
-from xinyong.decisions._subjects import find_subject
 from xinyong.decisions._tables import next_id, tables, transaction, utcnow
 from xinyong.errors import XinyongError
 from xinyong.store import Store, fetch_one
@@ -116,7 +115,7 @@ def add_listing(
     if not authority.strip():
         raise XinyongError("LISTING_AUTHORITY", f"a listing names the issuing authority (a "
                            f"{spec.authority_kind})", field="authority")
-    key, kind = find_subject(store, subject_id)
+    key, kind = store.find_subject(subject_id)
     if kind not in spec.applies_to:
         raise XinyongError("LISTING_SUBJECT_KIND", f"{list_id} lists "
                            f"{' and '.join(spec.applies_to)} subjects only", field="subject_id")

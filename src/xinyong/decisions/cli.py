@@ -27,7 +27,6 @@ from xinyong.decisions._parties import deactivate_party, list_parties, register_
 from xinyong.decisions._products import load_product
 from xinyong.decisions._purposes import InquiryKind
 from xinyong.decisions._reviews import request_review, resolve_review, review_queue
-from xinyong.decisions._subjects import find_subject
 from xinyong.errors import XinyongError
 from xinyong.store import Store
 
@@ -142,7 +141,7 @@ def consent_list(subject_id: str, home: HomeOpt = None, as_json: JsonOpt = False
     from xinyong.decisions._tables import utcnow
 
     with Store.open(home) as store:
-        key, _ = find_subject(store, subject_id)
+        key, _ = store.find_subject(subject_id)
         consents = consents_of(store, key)
     now = utcnow()
     rows = [{"consent_id": c.consent_id, "party": c.party_id, "purpose": c.purpose.value,
@@ -199,7 +198,7 @@ def inquiry_score(
 def inquiry_list(subject_id: str, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Every inquiry about a subject: who, why, hard or soft, when, and what came of it."""
     with Store.open(home) as store:
-        key, _ = find_subject(store, subject_id)
+        key, _ = store.find_subject(subject_id)
         history = inquiry_history(store, key)
     if as_json:
         print_json([i.to_json() for i in history])
