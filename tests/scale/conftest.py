@@ -120,9 +120,22 @@ def spark_session() -> Iterator[SparkSession]:
     session.stop()
 
 
-@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Marked here rather than with pytest.param(marks=...): that runs at import, before
+    # pytest_configure above has registered the mark.
+    here = Path(__file__).parent
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("engine") == "spark" and (
+            item.path.is_relative_to(here)
+        ):
+            item.add_marker(pytest.mark.spark)
+
+
+@pytest.fixture(params=["duckdb", "spark"])
 def engine(request: pytest.FixtureRequest) -> Iterator[ScoringEngine]:
-    """Each engine in turn; Spark's shares the run's session."""
+    """Each engine in turn (tests on Spark get the ``spark`` mark); Spark's shares the run's
+    session."""
     scorer: ScoringEngine
     if request.param == "spark":
         from xinyong.scoring.engines.spark import SparkEngine

@@ -141,3 +141,9 @@ def test_scoring_output_is_replaced_only_when_asked(small_export: Exported, scor
         engine.close()
     table = read_scores(scored / "scores")
     assert pc.unique(table["model_id"]).to_pylist() == ["rongcheng-like"]
+
+
+def test_an_export_is_not_taken_for_scores(small_export: Exported, fresh_store: Store) -> None:
+    with fresh_store as store, pytest.raises(XinyongError) as refused:
+        import_scores(store, small_export.directory)
+    assert refused.value.code == "NOT_SCORES"

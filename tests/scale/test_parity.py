@@ -36,7 +36,7 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
 
 @pytest.mark.parametrize("name", sorted(RULEBOOKS))
 def test_spark_and_duckdb_give_the_same_scores(
-    population: Exported, spark_session: SparkSession, name: str
+    spark_session: SparkSession, population: Exported, name: str
 ) -> None:
     from xinyong.scoring.engines.spark import SparkEngine
 

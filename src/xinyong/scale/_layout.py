@@ -81,17 +81,17 @@ def write_manifest(directory: Path, manifest: ExportManifest | ScoresManifest) -
     (directory / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n", "utf-8")
 
 
-def _read(directory: Path, fmt: str, hint: str) -> dict[str, Any]:
+def _read(directory: Path, fmt: str, code: str, hint: str) -> dict[str, Any]:
     path = directory / MANIFEST
     try:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise XinyongError("NOT_AN_EXPORT", f"{directory} has no {MANIFEST}; {hint}",
+        raise XinyongError(code, f"{directory} has no {MANIFEST}; {hint}",
                            field="directory") from None
     except (OSError, ValueError) as exc:
         raise XinyongError("BAD_MANIFEST", f"cannot read {path}: {exc}", field="directory") from None
     if not isinstance(data, dict) or data.get("format") != fmt:
-        raise XinyongError("NOT_AN_EXPORT", f"{path} does not describe {fmt} data; {hint}",
+        raise XinyongError(code, f"{path} does not describe {fmt} data; {hint}",
                            field="directory")
     if data.get("version") != LAYOUT_VERSION:
         raise XinyongError("LAYOUT_VERSION", f"{path} has layout version {data.get('version')}; "
@@ -109,7 +109,7 @@ def _build(cls: type[M], data: dict[str, Any], where: Path) -> M:
 
 
 def read_export_manifest(directory: Path) -> ExportManifest:
-    data = _read(directory, EXPORT_FORMAT, "make one with `xinyong export events DIR`")
+    data = _read(directory, EXPORT_FORMAT, "NOT_AN_EXPORT", "make one with `xinyong export events DIR`")
     return _build(ExportManifest, data, directory)
 
 
@@ -117,5 +117,5 @@ def read_scores_manifest(directory: Path) -> ScoresManifest | None:
     """The manifest of a scoring output, or None for bare Parquet files."""
     if not (directory / MANIFEST).exists():
         return None
-    data = _read(directory, SCORES_FORMAT, "make one with `xinyong scale score --out DIR`")
+    data = _read(directory, SCORES_FORMAT, "NOT_SCORES", "make one with `xinyong scale score --out DIR`")
     return _build(ScoresManifest, data, directory)

@@ -78,7 +78,8 @@ def spark_session(
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.driver.memory": driver_memory,
-        "spark.sql.warehouse.dir": tempfile.mkdtemp(prefix="xinyong-spark-warehouse-"),
+        # Scoring saves no tables; this only keeps Spark from making ./spark-warehouse.
+        "spark.sql.warehouse.dir": os.path.join(tempfile.gettempdir(), "xinyong-spark-warehouse"),
     }
     cores = _local_cores(master) if master.startswith("local") else None
     if cores is not None:
