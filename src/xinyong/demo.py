@@ -67,9 +67,6 @@ class DemoSummary:
         }
 
 
-Stage = Callable[[str], Any]
-
-
 def run_demo(
     store: Store,
     rulebook: Rulebook,

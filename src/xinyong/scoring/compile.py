@@ -152,7 +152,7 @@ def _reason_key(rulebook: Rulebook, rule: CompiledRule) -> str:
     micro = f"ROUND({lost} * {num(1e6)})"
     tag = _KEY_BASE - 1 - rule.index
     # A rule whose event type cannot apply to the subject's kind is never a reason for it.
-    kinds = rulebook.applies_to(rule)
+    kinds = rule.subject_kinds
     applies = "" if len(kinds) > 1 else f"subject_kind = {text(kinds[0])} AND "
     return (
         f"CASE WHEN {applies}{micro} > 0 THEN CAST({micro} AS BIGINT) * {_KEY_BASE} + {tag} END "

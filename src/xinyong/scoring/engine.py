@@ -7,7 +7,6 @@ same model and day, so it equals the batch row exactly.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,20 +36,15 @@ def score_population(store: Store, rulebook: Rulebook, as_of: date) -> ScoreRun:
     """Score every known subject at ``as_of`` and store the run."""
     sql = scoring_sql(rulebook, ScoringQuery(as_of=as_of, events=EVENTS, subjects=SUBJECTS,
                                              relationships=RELATIONSHIPS))
-    started = time.perf_counter()
     subjects = store.replace_scores(
-        sql, model_id=rulebook.id, model_version=rulebook.version, as_of=as_of, seconds=0.0
-    )
-    seconds = time.perf_counter() - started
-    store.con.execute(
-        "UPDATE score_runs SET seconds = ? WHERE model_id = ? AND model_version = ? AND as_of = ?",
-        [seconds, rulebook.id, rulebook.version, as_of],
+        sql, model_id=rulebook.id, model_version=rulebook.version, as_of=as_of
     )
     row = fetch_one(store.con.execute(
-        "SELECT COUNT(score) FROM scores WHERE model_id = ? AND model_version = ? AND as_of = ?",
+        "SELECT scored, seconds FROM score_runs "
+        "WHERE model_id = ? AND model_version = ? AND as_of = ?",
         [rulebook.id, rulebook.version, as_of],
     ))
-    scored = int(row[0]) if row else 0
+    scored, seconds = (int(row[0]), float(row[1])) if row else (0, 0.0)
     return ScoreRun(rulebook.id, rulebook.version, as_of, subjects, scored, seconds)
 
 

@@ -172,9 +172,6 @@ class Rulebook:
                 return r
         raise XinyongError("UNKNOWN_REASON", f"no rule with code {code} in {self.id}")
 
-    def applies_to(self, rule: CompiledRule) -> tuple[str, ...]:
-        return rule.subject_kinds
-
     def reason_sentences(self) -> dict[str, str]:
         return {r.rule.code: r.rule.reason for r in self.rules}
 

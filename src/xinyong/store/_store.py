@@ -13,6 +13,7 @@ DuckDB lets one process open the file for writing at a time; a second writer get
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -304,9 +305,13 @@ class Store:
 
     # -- scores ------------------------------------------------------------------------------
     def replace_scores(
-        self, sql: str, *, model_id: str, model_version: str, as_of: date, seconds: float
+        self, sql: str, *, model_id: str, model_version: str, as_of: date,
+        seconds: float | None = None,
     ) -> int:
-        """Store a batch scoring run, replacing an earlier run of the same model and day."""
+        """Store a batch scoring run, replacing an earlier run of the same model and day.
+
+        ``seconds`` is recorded with the run; without it, the time the query took here.
+        """
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -318,7 +323,10 @@ class Store:
                 "DELETE FROM score_runs WHERE model_id = ? AND model_version = ? AND as_of = ?",
                 [model_id, model_version, as_of],
             )
+            started = time.perf_counter()
             con.execute(f"INSERT INTO scores BY NAME ({sql})")
+            if seconds is None:
+                seconds = time.perf_counter() - started
             row = fetch_one(con.execute(
                 "SELECT COUNT(*), COUNT(score) FROM scores "
                 "WHERE model_id = ? AND model_version = ? AND as_of = ?",
