@@ -22,6 +22,7 @@ from xinyong.catalog import default_catalogue
 from xinyong.catalog.identifiers import IdentifierError
 from xinyong.decisions.cli import register as register_decisions
 from xinyong.errors import XinyongError
+from xinyong.governance.cli import register as register_governance
 from xinyong.ingest.cli import register as register_ingest
 from xinyong.scale.cli import register as register_scale
 from xinyong.scoring.compile import ScoringQuery, scoring_sql
@@ -45,6 +46,7 @@ register_ingest(app)
 register_decisions(app)
 register_scorecards(model_app)
 register_scale(app)
+register_governance(app, model_app, simulate_app)
 
 out = Console()
 err = Console(stderr=True)

@@ -178,12 +178,48 @@ def _relationships_and_decisions(con: duckdb.DuckDBPyConnection, catalogue: Cata
     con.execute("CREATE INDEX IF NOT EXISTS subjects_subject_ref ON subjects (subject_ref)")
 
 
+def _model_registry(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
+    """Registered models (rulebooks and scorecards) and their status."""
+    del catalogue
+    from xinyong.store._registry_schema import create_registry_tables
+
+    create_registry_tables(con)
+
+
+def _audit_chain(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
+    """The hash-chained audit log."""
+    del catalogue
+    from xinyong.store._audit_schema import create_audit_tables
+
+    create_audit_tables(con)
+
+
+def _disputes_and_retention(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
+    """Disputes, furnisher notifications, suppression and retention purges."""
+    del catalogue
+    from xinyong.store._disputes_schema import create_dispute_tables
+
+    create_dispute_tables(con)
+
+
+def _personal_data(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
+    """Personal fields encrypted per subject, and erasures."""
+    del catalogue
+    from xinyong.store._identity_schema import create_identity_tables
+
+    create_identity_tables(con)
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection, Catalogue], None]
 
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "event log, subjects, furnishers, scores", _initial),
     (2, "furnisher licences, quarantine, corrections, enrollment", _ingestion),
     (3, "relationship scores, decisions, subject lookup index", _relationships_and_decisions),
+    (4, "model registry", _model_registry),
+    (5, "audit chain", _audit_chain),
+    (6, "disputes and retention", _disputes_and_retention),
+    (7, "personal data encrypted per subject", _personal_data),
 )
 
 
