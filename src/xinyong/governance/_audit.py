@@ -54,7 +54,7 @@ def record_audit(
     payload = canonical_payload(seq, at, actor, action, subject_key, details or {})
     digest = chain_hash(previous, payload)
     con.execute(
-        "INSERT INTO audit_log (seq, at, actor, action, subject_key, payload, hash) "
+        "INSERT INTO audit_log (seq, recorded_at, actor, action, subject_key, payload, hash) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [seq, at, actor, action, subject_key, payload, digest],
     )

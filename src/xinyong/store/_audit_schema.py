@@ -16,7 +16,7 @@ def create_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
         """
         CREATE TABLE IF NOT EXISTS audit_log (
           seq BIGINT PRIMARY KEY,
-          at TIMESTAMP NOT NULL,
+          recorded_at TIMESTAMP NOT NULL,
           actor VARCHAR NOT NULL,
           action VARCHAR NOT NULL,
           subject_key INTEGER,
