@@ -13,6 +13,9 @@ or records the refused attempt and raises :class:`QueryRefused` with a stable co
 ``PRODUCT_PURPOSE_NOT_ALLOWED`` the profile does not let this product use a score for it
 ``PRODUCT_SUBJECT_KIND``       the product is not offered to this kind of subject
 ``PURPOSE_NOT_REGISTERED``     the party did not register for the purpose
+``SUBJECT_ERASED``             the subject's personal data was erased: never scored again
+``SUBJECT_OPTED_OUT``          the subject opted out (or, where participation is voluntary,
+                               has not opted in): no score is disclosed
 ``NO_CONSENT``                 the purpose needs consent and there is none
 ``CONSENT_OTHER_PURPOSE``      the subject consented to the party, for other purposes
 ``CONSENT_EXPIRED``            the consent for the purpose has ended
@@ -68,13 +71,18 @@ class Access:
 
 
 # Everything the gate and the rest of the query need to know before reading the subject's
-# score, in one round trip of tagged rows: the party, the consents to it, the file's flags,
-# the latest batch run of the model and where the decisions' event index stands.
+# score, in one round trip of tagged rows: the subject's participation (enrolled, erased), the
+# party, the consents to it, the file's flags, the latest batch run of the model and where the
+# decisions' event index stands.
 _STATE = """
 SELECT 'party' AS tag, name AS a, CAST(NULL AS VARCHAR) AS b, registered_at AS t1,
        CAST(NULL AS TIMESTAMP) AS t2, CAST(NULL AS TIMESTAMP) AS t3,
        CAST(active AS BIGINT) AS i, purposes AS list
 FROM relying_parties WHERE party_id = $party
+UNION ALL
+SELECT 'subject', NULL, NULL, e.erased_at, NULL, NULL, CAST(s.enrolled AS BIGINT), NULL
+FROM subjects AS s LEFT JOIN subject_erasures AS e USING (subject_key)
+WHERE s.subject_key = $key
 UNION ALL
 SELECT 'consent', purpose, NULL, granted_at, expires_at, revoked_at, consent_id, NULL
 FROM consents WHERE subject_key = $key AND party_id = $party
@@ -97,6 +105,8 @@ SELECT 'logged_count', NULL, NULL, NULL, NULL, NULL, COUNT(*), NULL FROM events"
 
 @dataclass
 class _State:
+    enrolled: bool = False
+    erased_at: datetime | None = None
     party: tuple[str, tuple[Purpose, ...], bool, datetime] | None = None
     consents: list[tuple[int, str, datetime, datetime, datetime | None]] = field(
         default_factory=list)
@@ -113,7 +123,9 @@ def _read_state(con: duckdb.DuckDBPyConnection, party_id: str, key: int, model: 
     rows = con.execute(_STATE, {"party": party_id, "key": key, "model": model or "",
                                 "day": at.date()}).fetchall()
     for tag, a, b, t1, t2, t3, i, values in rows:
-        if tag == "party":
+        if tag == "subject":
+            state.enrolled, state.erased_at = bool(i), t1
+        elif tag == "party":
             state.party = (a, tuple(Purpose(p) for p in values), bool(i), t1)
         elif tag == "consent":
             state.consents.append((i, a, t1, t2, t3))
@@ -185,6 +197,15 @@ def authorise(
     if not party.may_ask_for(chosen):
         refuse(XinyongError("PURPOSE_NOT_REGISTERED", f"{party_id} is not registered to ask "
                             f"for '{chosen}'", field="purpose"), key)
+    # The subject's participation is checked once the request itself is legitimate, so that a
+    # party with no business asking learns nothing about it.
+    if state.erased_at is not None:
+        refuse(XinyongError("SUBJECT_ERASED", "the subject's personal data was erased: no "
+                            "score is kept or disclosed for them", field="subject_id"), key)
+    if not state.enrolled:
+        refuse(XinyongError("SUBJECT_OPTED_OUT", "the subject does not take part in scoring "
+                            "(opted out, or has not opted in where participation is "
+                            "voluntary): no score is disclosed", field="subject_id"), key)
     if profile.needs_consent(chosen):
         consents = [Consent(cid, key, party_id, Purpose(p), granted, expires, revoked)
                     for cid, p, granted, expires, revoked in state.consents]
