@@ -26,9 +26,17 @@ from xinyong.governance.cli import register as register_governance
 from xinyong.ingest.cli import register as register_ingest
 from xinyong.scale.cli import register as register_scale
 from xinyong.scoring.compile import ScoringQuery, scoring_sql
-from xinyong.scoring.engine import has_run, score_subject, score_with_relationships
+from xinyong.scoring.engine import has_run, score_subject
 from xinyong.scoring.explain import Explanation, explain
-from xinyong.scoring.rulebook import Rulebook, load_rulebook, shipped_rulebooks
+from xinyong.scoring.models import score_model
+from xinyong.scoring.registry import (
+    champion,
+    describe_artifact,
+    models_to_score,
+    registered_models,
+)
+from xinyong.scoring.registry.cli import register as register_registry
+from xinyong.scoring.rulebook import Rulebook, load_rulebook
 from xinyong.scoring.scorecard.cli import register as register_scorecards
 from xinyong.store import Store
 
@@ -45,6 +53,7 @@ app.add_typer(simulate_app, name="simulate")
 register_ingest(app)
 register_decisions(app)
 register_scorecards(model_app)
+register_registry(model_app)
 register_scale(app)
 register_governance(app, model_app, simulate_app)
 
@@ -156,32 +165,31 @@ def simulate_population(
                   f"{info['new_subjects']:,} new subjects; as of {info['as_of']}.")
 
 
+ScoreModelOpt = Annotated[
+    str | None,
+    typer.Option("--model", "-m", help="A model id (see `xinyong model list`) or a rulebook .toml "
+                 "path. Default: the registry's champions and every shadow model (one subject: "
+                 "the champion for its kind)."),
+]
+
+
 @app.command()
 def score(
-    model: ModelOpt = "sesame-like",
+    model: ScoreModelOpt = None,
     as_of: AsOfOpt = None,
     subject: Annotated[str | None, typer.Option("--subject", help="Score one subject by ID with "
                                                 "the same query, filtered.")] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Score every subject (a batch run) or one subject with --subject."""
-    rulebook = load_rulebook(model)
+    """Score every subject (a batch run of the champions and shadows, or of --model) or one
+    subject with --subject."""
     with Store.open(home) as store:
         if subject is None:
-            day = _as_of(as_of)
-            with _status(f"Scoring with {rulebook.id}"):
-                run = score_with_relationships(store, rulebook, day)
-            info: dict[str, Any] = {"model": run.model_id, "version": run.model_version,
-                                    "as_of": day.isoformat(), "subjects": run.subjects,
-                                    "scored": run.scored, "seconds": round(run.seconds, 3)}
-            if as_json:
-                _print_json(info)
-            else:
-                out.print(f"Scored {run.scored:,} of {run.subjects:,} subjects with "
-                          f"{run.model_id} {run.model_version} as of {day} in {run.seconds:.2f} s.")
+            _score_batch(store, model, _as_of(as_of), as_json)
             return
-        key, _ = store.find_subject(subject)
+        key, kind = store.find_subject(subject)
+        rulebook = load_rulebook(model or _champion_rulebook(store, kind))
         day = _as_of(as_of, store, rulebook)
         row = score_subject(store, rulebook, key, day)
     row.pop("subject_key")
@@ -194,6 +202,51 @@ def score(
     pct = "n/a (run a batch `xinyong score` first)" if row["percentile"] is None else (
         f"{row['percentile']:.1f}")
     out.print(f"Score {row['score']:.0f} ({row['tier']}), percentile {pct}, as of {day}.")
+
+
+def _champion_rulebook(store: Store, kind: str) -> str:
+    """The champion for ``kind`` when it is a rulebook (one subject is scored online with a
+    rulebook query; a scorecard champion's scores come from its batch runs)."""
+    model_id = champion(store.con, kind)
+    if describe_artifact(model_id, store.home).family != "rulebook":
+        raise XinyongError("ONLINE_RULEBOOK_ONLY", f"the champion for {kind} subjects is the "
+                           f"scorecard {model_id}, which scores in batch runs only; give a "
+                           "rulebook with --model to score one subject online", field="--model")
+    return model_id
+
+
+def _score_batch(store: Store, model: str | None, day: date, as_json: bool) -> None:
+    """One batch run of ``model``, or of every champion and shadow of the registry."""
+    if model is not None:
+        with _status(f"Scoring with {model}"):
+            run = score_model(store, model, day)
+        info: dict[str, Any] = {"model": run.model_id, "version": run.model_version,
+                                "as_of": day.isoformat(), "subjects": run.subjects,
+                                "scored": run.scored, "seconds": round(run.seconds, 3)}
+        if as_json:
+            _print_json(info)
+        else:
+            out.print(f"Scored {run.scored:,} of {run.subjects:,} subjects with "
+                      f"{run.model_id} {run.model_version} as of {day} in {run.seconds:.2f} s.")
+        return
+    roles: dict[str, dict[str, str]] = {}
+    for reg in registered_models(store.con):
+        if reg.status in ("champion", "shadow"):
+            roles.setdefault(reg.model_id, {})[reg.subject_kind] = reg.status
+    runs: list[dict[str, Any]] = []
+    for model_id in models_to_score(store.con):
+        with _status(f"Scoring with {model_id}"):
+            run = score_model(store, model_id, day)
+        runs.append({"model": run.model_id, "version": run.model_version,
+                     "status": roles.get(model_id, {}), "subjects": run.subjects,
+                     "scored": run.scored, "seconds": round(run.seconds, 3)})
+    if as_json:
+        _print_json({"as_of": day.isoformat(), "runs": runs})
+        return
+    for r in runs:
+        status = ", ".join(f"{s} for {k}" for k, s in r["status"].items())
+        out.print(f"Scored {r['scored']:,} of {r['subjects']:,} subjects with {r['model']} "
+                  f"{r['version']} ({status}) as of {day} in {r['seconds']:.2f} s.")
 
 
 @app.command("explain")
@@ -245,18 +298,6 @@ def _render_explanation(e: Explanation) -> None:
         out.print("\n[bold]What would raise your score[/] (each recomputed with the model):")
         for t in e.tips:
             out.print(f"  +{t.gain:.1f}  {t.text}")
-
-
-@model_app.command("list")
-def model_list(as_json: JsonOpt = False) -> None:
-    """List the shipped rulebooks."""
-    names = shipped_rulebooks()
-    if as_json:
-        _print_json(names)
-    else:
-        for name in names:
-            rb = load_rulebook(name)
-            out.print(f"{name} {rb.version} ({rb.method}): {rb.spec.model.description}")
 
 
 @model_app.command("sql")
