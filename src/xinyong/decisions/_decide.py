@@ -6,6 +6,14 @@ and raises any refusal), then read the stored score, the subject's list entries 
 (their own and, for a legal representative, their organisation's) and the fraud alert, and
 record the inquiry with its result in one transaction (a hard inquiry also becomes an
 ``inquiry.hard`` event). A decline is stored with its adverse-action notice, sent to the subject.
+
+Which model answers: the one the query names (a score request's ``model``, a product's
+``model``), else the registry's champion for the subject's kind
+(:func:`~xinyong.scoring.registry.champion`). Every shipped product names its model, because its
+thresholds and tiers are written on that model's scale; a product file that leaves ``model``
+out follows the champion, and is refused (``PRODUCT_MODEL_MISMATCH``) when it asks for tiers
+the champion does not have. A scorecard champion explains itself with its own reason sentences
+(the bin each reason's lost points name) and scale.
 """
 
 from __future__ import annotations
@@ -17,10 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from xinyong.decisions._access import Access, QueryRefused, authorise
-from xinyong.decisions._adverse import AdverseActionNotice, KeyFactor, adverse_action_notice
+from xinyong.decisions._adverse import (
+    AdverseActionNotice,
+    KeyFactor,
+    adverse_action_notice,
+    provider_name,
+)
 from xinyong.decisions._conditions import Facts
 from xinyong.decisions._event_index import refresh
 from xinyong.decisions._inquiries import REFUSED, record_inquiry
+from xinyong.decisions._list_catalogue import list_catalogue
 from xinyong.decisions._lists import ActiveRestriction, ListEntry, restrictions_for
 from xinyong.decisions._notices import notify
 from xinyong.decisions._products import FiredRow, Outcome, Product, load_product
@@ -29,9 +43,10 @@ from xinyong.decisions._scores import StoredScore, cached_rulebook, latest_score
 from xinyong.decisions._tables import transaction
 from xinyong.errors import XinyongError
 from xinyong.profiles import Purpose
+from xinyong.scoring.registry import ModelFace, champion, describe_artifact, model_face
 from xinyong.store import Store, fetch_one
 
-DEFAULT_MODEL = "sesame-like"
+KEY_FACTORS = 4
 
 
 @dataclass(frozen=True)
@@ -91,15 +106,32 @@ class Decision:
         }
 
 
-def _read_score(store: Store, access: Access, model: str) -> StoredScore:
+def _read_score(store: Store, access: Access, model: str | None) -> tuple[str, StoredScore]:
+    """The model that answers (``model``, else the champion for the subject's kind) and the
+    subject's stored score under it; a failure is recorded as a refused inquiry."""
     try:
-        return latest_score(store.con, access.subject_key, model, access.asked_at, access.run)
+        chosen = model or champion(store.con, access.subject_kind)
+        return chosen, latest_score(store.con, access.subject_key, chosen, access.asked_at,
+                                    access.run if model else None)
     except XinyongError as exc:
         inquiry_id = record_inquiry(
             store.con, subject_key=access.subject_key, party_id=access.party.party_id,
             purpose=access.purpose.value, product_id=access.product_id, kind=access.kind,
             asked_at=access.asked_at, result=REFUSED, refusal_code=exc.code)
         raise QueryRefused(exc, inquiry_id) from None
+
+
+def _face(store: Store, model_id: str) -> ModelFace:
+    """The scale and reason sentences of ``model_id`` (rulebooks parsed once per process)."""
+    try:
+        rulebook = cached_rulebook(model_id)
+    except XinyongError as exc:
+        if exc.code != "UNKNOWN_MODEL":
+            raise
+        return model_face(model_id, store.home)
+    sentences = {(code, -1): text for code, text in rulebook.reason_sentences().items()}
+    return ModelFace(model_id, (rulebook.spec.scale.min, rulebook.spec.scale.max), rulebook,
+                     sentences)
 
 
 def request_score(
@@ -109,15 +141,15 @@ def request_score(
     subject_id: str,
     purpose: str | Purpose,
     kind: InquiryKind | None = None,
-    model: str = DEFAULT_MODEL,
+    model: str | None = None,
     now: datetime | None = None,
 ) -> ScoreReport:
-    """Disclose the subject's score to a party for a purpose (hard or soft inquiry)."""
+    """Disclose the subject's score to a party for a purpose (hard or soft inquiry), under
+    ``model`` or, when the query names none, the champion for the subject's kind."""
     access = authorise(store, party_id=party_id, subject_id=subject_id, purpose=purpose,
                        kind=kind, model=model, now=now)
-    score = _read_score(store, access, model)
-    rulebook = cached_rulebook(model)
-    sentences = rulebook.reason_sentences()
+    chosen, score = _read_score(store, access, model)
+    face = _face(store, chosen)
     last_seq = refresh(store.con, access.index_state)
     with transaction(store.con):
         inquiry_id = record_inquiry(
@@ -127,8 +159,8 @@ def request_score(
     alert = access.file.fraud_alert
     return ScoreReport(
         inquiry_id, party_id, access.purpose.value, access.kind, access.asked_at,
-        access.subject_kind, score, (rulebook.spec.scale.min, rulebook.spec.scale.max),
-        [KeyFactor(c, sentences.get(c, c), p) for c, p in score.reasons],
+        access.subject_kind, score, face.scale,
+        [KeyFactor(c, face.sentence(c, p), p) for c, p in score.reasons],
         None if alert is None else alert.text)
 
 
@@ -144,12 +176,16 @@ def decide(
     """Run a product's decision table for a party's request; record it, and notify a decline."""
     chosen = product if isinstance(product, Product) else load_product(product)
     info = chosen.info
+    named = info.model if "model" in info.model_fields_set else None
     access = authorise(store, party_id=party_id, subject_id=subject_id, purpose=purpose,
                        kind=info.inquiry, product_id=chosen.id, subject_kinds=info.subject_kinds,
-                       model=info.model, now=now)
+                       model=named, now=now)
     con = store.con
     at = access.asked_at
-    score = _read_score(store, access, info.model)
+    model_id, score = _read_score(store, access, named)
+    face = _face(store, model_id)
+    if named is None:
+        _check_tiers(chosen, face, store)
     last_seq = refresh(con, access.index_state)
     entries, restrictions = restrictions_for(store, access.subject_key, access.subject_kind,
                                              now=at, fresh_index=True)
@@ -158,10 +194,14 @@ def decide(
                   frozenset(e.list_id for e in entries), frozenset(r.code for r in restrictions),
                   alert is not None)
     outcome, fired = chosen.evaluate(facts)
-    notice = None if outcome != "decline" else adverse_action_notice(
-        store, decided_at=at, party_name=access.party.name, product=chosen,
-        subject_key=access.subject_key, score=score, fired=fired, entries=entries,
-        restrictions=restrictions, fresh_index=True)
+    notice = None
+    if outcome == "decline":
+        notice = adverse_action_notice(
+            store, decided_at=at, party_name=access.party.name, product=chosen,
+            subject_key=access.subject_key, score=score, fired=fired, entries=entries,
+            restrictions=restrictions, fresh_index=True) if face.rulebook is not None else (
+            _scorecard_notice(store, face, at, access.party.name, chosen, score, fired, entries,
+                              restrictions))
     with transaction(con):
         inquiry_id = record_inquiry(
             con, subject_key=access.subject_key, party_id=party_id, purpose=access.purpose.value,
@@ -185,3 +225,51 @@ def decide(
     return Decision(decision_id, inquiry_id, party_id, access.purpose.value, chosen.id,
                     chosen.version, access.kind, at, outcome, score, facts, fired, entries,
                     restrictions, None if alert is None else alert.text, notice)
+
+
+def _check_tiers(product: Product, face: ModelFace, store: Store) -> None:
+    """Refuse a product that names no model when it asks for tiers the champion lacks."""
+    tiers = set() if face.rulebook is None else {t.name for t in face.rulebook.spec.tiers}
+    wanted = {t for row in product.spec.rows for t in row.when.tier_in or ()}
+    if wanted - tiers:
+        family = describe_artifact(face.model_id, store.home).family
+        raise XinyongError(
+            "PRODUCT_MODEL_MISMATCH", f"{product.id} names no model, so it follows the champion "
+            f"{face.model_id} ({family}), which has no tier {', '.join(sorted(wanted - tiers))}; "
+            "name the product's model in its file", field="model")
+
+
+def _scorecard_notice(
+    store: Store, face: ModelFace, at: datetime, party_name: str, product: Product,
+    score: StoredScore, fired: list[FiredRow], entries: list[ListEntry],
+    restrictions: list[ActiveRestriction],
+) -> AdverseActionNotice:
+    """The adverse-action notice under a scorecard: its reasons with the sentences of the bins
+    that cost the points, on its scale. (A scorecard counts no inquiries, so there is no fifth
+    key factor.)"""
+    catalogue = list_catalogue()
+    declined_by = {f.row for f in fired if f.outcome == "decline"}
+    uses_lists = any(r.when.on_list or r.when.not_on_list or r.when.restricted
+                     for r in product.spec.rows if r.id in declined_by)
+    weighing = [(e, None) for e in entries] + list({
+        r.entry.entry_id: (r.entry, r.organisation)
+        for r in restrictions if r.via == "legal_representative"}.values())
+    listed = [] if not uses_lists else [
+        {"list": catalogue.get(e.list_id).name,
+         "grounds": catalogue.get(e.list_id).grounds[e.grounds], "legal_basis": e.legal_basis,
+         "authority": e.authority, "case_ref": e.case_ref, "since": e.starts_at.isoformat(),
+         "via": "your own entry" if org is None else
+                f"you are the legal representative of {org}",
+         "restrictions": [catalogue.restrictions[c].description
+                          for c in catalogue.get(e.list_id).restrictions]}
+        for e, org in weighing]
+    return AdverseActionNotice(
+        decision_id=0, date=at.date().isoformat(), relying_party=party_name,
+        product=product.info.name, outcome="decline", score=score.score, scale=face.scale,
+        tier=score.tier, score_as_of=score.as_of.isoformat(), model=score.model_id,
+        model_version=score.model_version, provider=provider_name(store),
+        unscorable_reason=score.unscorable_reason,
+        key_factors=[KeyFactor(c, face.sentence(c, p), p)
+                     for c, p in score.reasons[:KEY_FACTORS] if p > 0],
+        decisive_rows=[f.to_json() for f in fired if f.outcome == "decline"],
+        list_entries=listed)
