@@ -1,0 +1,412 @@
+"""Fairness audit: a model's scores and product approvals compared across protected groups.
+
+:func:`fairness_report` reads one stored batch run of a model and reports, per protected
+attribute and group (groups come from :mod:`xinyong.governance._groups`, a store kept apart
+from scoring): the number of subjects, the score distribution (mean, p10/p50/p90, tier shares),
+the approval rate of every product that can run on the model, the adverse-impact ratio of each
+group against the most favoured one (flagged below 0.8, the four-fifths rule) and the AUC of
+the score against the synthetic outcomes where they are known.
+
+Products are evaluated in bulk: each product's decision table compiles to one SQL ``CASE``
+expression over the run's scores and the list entries, restrictions (own, or as the legal
+representative of a listed organisation) and fraud alerts in force at the end of the as-of day,
+with the semantics of :meth:`~xinyong.decisions._conditions.Condition.holds` (a test checks
+them against the per-subject decision logic).
+
+Red line 3: figures are published only for aggregates of at least ``min_group`` subjects.
+Smaller groups are suppressed, and when the suppressed groups of an attribute add up to fewer
+than ``min_group`` the next smallest group is suppressed too, so that no small group can be
+recovered by subtraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from xinyong.catalog import Factor
+from xinyong.decisions._conditions import Condition
+from xinyong.decisions._data import shipped_products
+from xinyong.decisions._list_catalogue import list_catalogue
+from xinyong.decisions._lists import ACTIVE
+from xinyong.decisions._products import SEVERITY, Product, load_product
+from xinyong.decisions._tables import transaction
+from xinyong.errors import XinyongError
+from xinyong.governance._audit import record_audit
+from xinyong.governance._groups import Groups
+from xinyong.store import Store, fetch_one
+
+AIR_THRESHOLD = 0.8
+DEFAULT_MIN_GROUP = 10
+UNSCORABLE = "unscorable"
+_FACTORS = [f.value for f in Factor]
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """One stored batch run of a model."""
+
+    model_id: str
+    model_version: str
+    as_of: date
+
+    def to_json(self) -> dict[str, str]:
+        return {"model": self.model_id, "model_version": self.model_version,
+                "as_of": self.as_of.isoformat()}
+
+
+def find_run(store: Store, model_id: str, as_of: date | None = None) -> RunRef:
+    """The stored run of ``model_id`` on ``as_of`` (the latest version scored that day), or
+    its latest run when ``as_of`` is None."""
+    day_filter = "" if as_of is None else "AND as_of = $day"
+    row = fetch_one(store.con.execute(
+        f"SELECT model_version, as_of FROM score_runs WHERE model_id = $model {day_filter} "
+        "ORDER BY as_of DESC, scored_at DESC LIMIT 1",
+        {"model": model_id, **({} if as_of is None else {"day": as_of})}))
+    if row is None:
+        when = "" if as_of is None else f" as of {as_of}"
+        hint = "" if as_of is None else f" --as-of {as_of}"
+        raise XinyongError("NO_SCORE_RUN", f"no batch run of {model_id}{when}; run `xinyong score "
+                           f"--model {model_id}{hint}` first (or pass --score-missing)",
+                           field="model")
+    return RunRef(model_id, str(row[0]), row[1])
+
+
+def decision_moment(as_of: date) -> datetime:
+    """When list entries and fraud alerts are read for a run: the last second of its day."""
+    return datetime.combine(as_of, time(23, 59, 59))
+
+
+# -- products in bulk ---------------------------------------------------------------------------
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _ident(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _number(value: float) -> str:
+    return f"CAST({float(value)!r} AS DOUBLE)"
+
+
+def condition_sql(when: Condition) -> str:
+    """A row's condition as a SQL predicate over the facts relation of :func:`product_outcomes`."""
+    parts: list[str] = []
+    if when.uses_score:
+        parts.append("score IS NOT NULL")
+    if when.score_min is not None:
+        parts.append(f"score >= {_number(when.score_min)}")
+    if when.score_below is not None:
+        parts.append(f"score < {_number(when.score_below)}")
+    if when.tier_in is not None:
+        parts.append(f"tier IN ({', '.join(_text(t) for t in when.tier_in)})")
+    for factor, value in (when.factor_min or {}).items():
+        parts.append(f"COALESCE({factor.value}, 0.0) >= {_number(value)}")
+    for factor, value in (when.factor_below or {}).items():
+        parts.append(f"COALESCE({factor.value}, 0.0) < {_number(value)}")
+    if when.on_list is not None:
+        parts.append(f"list_contains(lists, {_text(when.on_list)})")
+    if when.not_on_list is not None:
+        parts.append(f"NOT list_contains(lists, {_text(when.not_on_list)})")
+    if when.restricted is not None:
+        parts.append(f"list_contains(restrictions, {_text(when.restricted)})")
+    if when.unscorable is not None:
+        parts.append(f"(score IS NULL) = {str(when.unscorable).lower()}")
+    if when.fraud_alert is not None:
+        parts.append(f"fraud_alert = {str(when.fraud_alert).lower()}")
+    return "COALESCE(" + " AND ".join(f"({p})" for p in parts) + ", false)" if parts else "true"
+
+
+def outcome_sql(product: Product) -> str:
+    """The product's outcome as one SQL expression (NULL for subjects it is not offered to)."""
+    info = product.info
+    rows = product.spec.rows
+    if info.hit_policy == "first":
+        whens = " ".join(f"WHEN {condition_sql(r.when)} THEN {_text(r.outcome)}" for r in rows)
+        decided = f"CASE {whens} ELSE {_text(info.default)} END"
+    else:
+        worst = ", ".join(f"CASE WHEN {condition_sql(r.when)} THEN {SEVERITY[r.outcome]} ELSE -1 END"
+                          for r in rows)
+        names = " ".join(f"WHEN {v} THEN {_text(k)}" for k, v in SEVERITY.items())
+        decided = f"CASE greatest(-1, {worst}) WHEN -1 THEN {_text(info.default)} {names} END"
+    kinds = ", ".join(_text(k) for k in info.subject_kinds)
+    return f"CASE WHEN CAST(subject_kind AS VARCHAR) IN ({kinds}) THEN {decided} END"
+
+
+def _catalogue_values() -> str:
+    catalogue = list_catalogue()
+    rows = [f"({_text(list_id)}, [{', '.join(_text(r) for r in spec.restrictions)}]::VARCHAR[], "
+            f"{str(spec.extends_to_legal_representative).lower()})"
+            for list_id, spec in catalogue.lists.items()]
+    return "VALUES " + ", ".join(rows)
+
+
+def _facts_sql() -> str:
+    """Per subject of the run ($model, $version, $as_of): the facts a decision sees at $at."""
+    active = ACTIVE
+    return f"""
+    WITH s AS (
+      SELECT subject_key, subject_kind, score, tier, {', '.join(_FACTORS)} FROM scores
+      WHERE model_id = $model AND model_version = $version AND as_of = $as_of),
+    cat (list_id, restrictions, extends) AS ({_catalogue_values()}),
+    own AS (SELECT e.subject_key, e.list_id FROM list_entries AS e WHERE {active}),
+    rep AS (
+      SELECT DISTINCT ev.subject_key, o.subject_key AS org_key
+      FROM scoring_events AS ev
+      JOIN subjects AS o ON o.subject_ref = ev.counterparty_id AND o.kind = 'organisation'
+      JOIN subjects AS p ON p.subject_key = ev.subject_key AND p.kind = 'person'
+      WHERE ev.event_type = 'relationship.legal_representative_of'
+        AND ev.counterparty_kind = 'organisation' AND ev.occurred_at <= $at),
+    listed AS (SELECT subject_key, list(DISTINCT list_id) AS lists FROM own GROUP BY ALL),
+    bound AS (
+      SELECT subject_key, list(DISTINCT code) AS restrictions FROM (
+        SELECT own.subject_key, unnest(cat.restrictions) AS code
+        FROM own JOIN cat USING (list_id)
+        UNION ALL
+        SELECT rep.subject_key, unnest(cat.restrictions) AS code
+        FROM rep JOIN list_entries AS e ON e.subject_key = rep.org_key AND {active}
+        JOIN cat ON cat.list_id = e.list_id AND cat.extends)
+      GROUP BY ALL),
+    alerts AS (
+      SELECT DISTINCT subject_key FROM subject_flags
+      WHERE kind = 'fraud_alert' AND placed_at <= $at AND (expires_at IS NULL OR expires_at > $at)
+        AND (lifted_at IS NULL OR lifted_at > $at))
+    SELECT s.*, COALESCE(listed.lists, []::VARCHAR[]) AS lists,
+           COALESCE(bound.restrictions, []::VARCHAR[]) AS restrictions,
+           alerts.subject_key IS NOT NULL AS fraud_alert
+    FROM s LEFT JOIN listed USING (subject_key) LEFT JOIN bound USING (subject_key)
+    LEFT JOIN alerts USING (subject_key)"""
+
+
+Frame = tuple[tuple[float, float], frozenset[str]]
+
+
+@cache
+def model_identity(model: str) -> tuple[str, Frame | None]:
+    """A model's id and, for a rulebook (shipped, or a ``.toml`` path such as a candidate
+    under review), its scale and tier names; other models (scorecards) have no frame."""
+    from pathlib import Path
+
+    from xinyong.scoring.rulebook import load_rulebook
+
+    try:
+        rulebook = load_rulebook(model)
+    except XinyongError:
+        if model.endswith(".toml") or Path(model).exists():
+            raise
+        return model, None
+    return rulebook.id, ((rulebook.spec.scale.min, rulebook.spec.scale.max),
+                         frozenset(t.name for t in rulebook.spec.tiers))
+
+
+def applicable_products(model: str, names: list[str] | None = None
+                        ) -> tuple[list[Product], list[dict[str, str]]]:
+    """The products whose thresholds mean the same on ``model``'s scores, and the skipped
+    ones with the reason: the product's own model, or a rulebook on the same scale that has
+    the tiers the product names."""
+    chosen: list[Product] = []
+    skipped: list[dict[str, str]] = []
+    model_id, frame = model_identity(model)
+    for name in names if names is not None else shipped_products():
+        product = load_product(name)
+        own = product.info.model
+        theirs = model_identity(own)[1]
+        tiers = {t for r in product.spec.rows for t in (r.when.tier_in or ())}
+        if own == model_id or (frame is not None and theirs is not None
+                               and frame[0] == theirs[0] and tiers <= frame[1]):
+            chosen.append(product)
+        else:
+            skipped.append({"product": product.id, "reason": f"defined on {own}, whose scale "
+                            f"or tiers {model_id} does not share"})
+    return chosen, skipped
+
+
+def product_outcomes(store: Store, run: RunRef, products: list[Product]) -> pd.DataFrame:
+    """One row per subject of the run: kind, score, tier and each product's outcome (a column
+    named after the product; None where the product is not offered to the subject's kind)."""
+    outcomes = "".join(f", {outcome_sql(p)} AS {_ident(p.id)}" for p in products)
+    sql = (f"SELECT subject_key, CAST(subject_kind AS VARCHAR) AS subject_kind, score, tier"
+           f"{outcomes} FROM ({_facts_sql()}) ORDER BY subject_key")
+    params = {"model": run.model_id, "version": run.model_version, "as_of": run.as_of,
+              "at": decision_moment(run.as_of)}
+    return store.con.execute(sql, params).df()
+
+
+def tier_order(store: Store, run: RunRef) -> list[str]:
+    """The run's tiers from the lowest scores to the highest."""
+    rows = store.con.execute(
+        "SELECT tier FROM scores WHERE model_id = ? AND model_version = ? AND as_of = ? "
+        "AND tier IS NOT NULL GROUP BY tier ORDER BY MIN(score)",
+        [run.model_id, run.model_version, run.as_of]).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def outcomes_frame(store: Store) -> pd.DataFrame:
+    """Known outcomes (subject_key, bad as 0/1) from the synthetic population, if any."""
+    return store.con.execute(
+        "SELECT subject_key, CAST(defaulted_12m AS TINYINT) AS bad FROM synthetic_outcomes").df()
+
+
+# -- figures ------------------------------------------------------------------------------------
+def score_auc(score: np.ndarray[Any, Any], bad: np.ndarray[Any, Any], min_group: int
+              ) -> dict[str, Any]:
+    """AUC of the score (lower = riskier) on subjects with a score and a known outcome."""
+    from xinyong.scoring.scorecard._metrics import ranking
+
+    known = ~np.isnan(score) & ~np.isnan(bad)
+    n, bads = int(known.sum()), int(np.nansum(bad[known]))
+    if n < min_group:
+        return {"auc": None, "n": None, "note": f"fewer than {min_group} subjects with outcomes"}
+    if bads in (0, n):
+        return {"auc": None, "n": n, "note": "outcomes of one kind only"}
+    figures = ranking(bad[known].astype(np.int8), score[known])
+    return {"auc": figures["auc"], "n": n, "bad": bads}
+
+
+def distribution(frame: pd.DataFrame, tiers: list[str], min_group: int) -> dict[str, Any]:
+    """Score mean and p10/p50/p90 of the scored, and every tier's share of the whole group."""
+    scores = frame["score"].dropna().to_numpy(dtype=np.float64)
+    shares = frame["tier"].fillna(UNSCORABLE).value_counts(normalize=True)
+    result: dict[str, Any] = {
+        "scored": len(scores),
+        "tiers": {t: float(shares.get(t, 0.0)) for t in [*tiers, UNSCORABLE]},
+    }
+    if len(scores) < min_group:
+        result.update(mean=None, p10=None, p50=None, p90=None)
+        return result
+    p10, p50, p90 = np.percentile(scores, [10, 50, 90])
+    result.update(mean=float(scores.mean()), p10=float(p10), p50=float(p50), p90=float(p90))
+    return result
+
+
+def approval_rates(frame: pd.DataFrame, products: list[str], min_group: int
+                   ) -> dict[str, float | None]:
+    rates: dict[str, float | None] = {}
+    for p in products:
+        offered = frame[p].dropna()
+        rates[p] = None if len(offered) < min_group else float((offered == "approve").mean())
+    return rates
+
+
+def suppressed_groups(sizes: dict[str, int], min_group: int) -> set[str]:
+    """Groups whose figures are withheld: those under ``min_group``, plus the next smallest
+    while the withheld ones add up to fewer than ``min_group`` (so none is recovered by
+    subtracting the others from a total)."""
+    hidden = {g for g, n in sizes.items() if n < min_group}
+    rest = sorted((n, g) for g, n in sizes.items() if g not in hidden)
+    while hidden and 0 < sum(sizes[g] for g in hidden) < min_group and rest:
+        hidden.add(rest.pop(0)[1])
+    return hidden
+
+
+def _group_figures(frame: pd.DataFrame, tiers: list[str], products: list[str],
+                   min_group: int) -> dict[str, Any]:
+    figures: dict[str, Any] = {"n": len(frame), "suppressed": False}
+    figures.update(distribution(frame, tiers, min_group))
+    figures["approval"] = approval_rates(frame, products, min_group)
+    figures["auc"] = score_auc(frame["score"].to_numpy(dtype=np.float64),
+                               frame["bad"].to_numpy(dtype=np.float64), min_group)
+    return figures
+
+
+def attribute_figures(frame: pd.DataFrame, tiers: list[str], products: list[str],
+                      min_group: int) -> dict[str, Any]:
+    """Every group of one attribute (``frame`` has a ``group`` column), with the adverse-impact
+    ratio of each product's approval rate against the most favoured group."""
+    sizes = {str(g): int(n) for g, n in frame.groupby("group").size().items()}
+    hidden = suppressed_groups(sizes, min_group)
+    groups: list[dict[str, Any]] = []
+    for name in sorted(sizes):
+        if name in hidden:
+            groups.append({"group": name, "n": None, "suppressed": True})
+            continue
+        groups.append({"group": name, **_group_figures(frame[frame["group"] == name], tiers,
+                                                        products, min_group)})
+    favoured: dict[str, str | None] = {}
+    flags: list[dict[str, Any]] = []
+    for p in products:
+        rated = [(g["approval"][p], g["group"]) for g in groups
+                 if not g["suppressed"] and g["approval"][p] is not None]
+        best = max(rated, default=None)
+        favoured[p] = None if best is None or best[0] <= 0 else best[1]
+        for g in groups:
+            if g["suppressed"]:
+                continue
+            g.setdefault("air", {})
+            g.setdefault("air_flag", {})
+            rate = g["approval"][p]
+            air = None if rate is None or best is None or best[0] <= 0 else rate / best[0]
+            g["air"][p] = air
+            g["air_flag"][p] = air is not None and air < AIR_THRESHOLD
+            if g["air_flag"][p]:
+                flags.append({"product": p, "group": g["group"], "air": air})
+    return {"groups": groups, "most_favoured": favoured, "flags": flags,
+            "suppressed": sorted(hidden)}
+
+
+def fairness_report(
+    store: Store,
+    model: str,
+    as_of: date | None,
+    groups: Groups,
+    *,
+    min_group: int = DEFAULT_MIN_GROUP,
+    products: list[str] | None = None,
+    actor: str = "operator",
+    record: bool = True,
+) -> dict[str, Any]:
+    """Per protected attribute and group: n, score distribution, approval rate per product,
+    adverse-impact ratio (flag below 0.8) and AUC where outcomes are known.
+
+    ``model`` is a model id or a candidate rulebook's ``.toml`` path; ``as_of`` None takes the
+    model's latest run; ``products`` defaults to the shipped products that can run on it. The
+    run is recorded in the audit chain (``audit.fairness``) unless ``record`` is False.
+    """
+    if min_group < 1:
+        raise XinyongError("BAD_MIN_GROUP", "the minimum group size is at least 1",
+                           field="min_group")
+    chosen, skipped = applicable_products(model, products)
+    run = find_run(store, model_identity(model)[0], as_of)
+    names = [p.id for p in chosen]
+    frame = product_outcomes(store, run, chosen).merge(outcomes_frame(store), how="left",
+                                                       on="subject_key")
+    tiers = tier_order(store, run)
+    labelled = groups.frame.merge(frame, on="subject_key", how="inner")
+    overall = _group_figures(frame, tiers, names, min_group)
+    if overall["n"] < min_group:
+        overall = {"n": None, "suppressed": True}
+    attributes = {a: attribute_figures(labelled[labelled["attribute"] == a], tiers, names,
+                                       min_group)
+                  for a in groups.attributes}
+    flags = [{"attribute": a, **f} for a, fig in attributes.items() for f in fig["flags"]]
+    report: dict[str, Any] = {
+        **run.to_json(), "min_group": min_group, "air_threshold": AIR_THRESHOLD,
+        "products": names, "skipped_products": skipped, "tiers": [*tiers, UNSCORABLE],
+        "subjects": len(frame), "labelled": int(labelled["subject_key"].nunique()),
+        "unlabelled_in_run": len(frame) - int(labelled["subject_key"].nunique()),
+        "overall": overall, "attributes": attributes, "flags": flags,
+        "notes": _notes(attributes, min_group),
+    }
+    if record:
+        with transaction(store.con):
+            record_audit(store.con, "audit.fairness", actor=actor, details={
+                **run.to_json(), "attributes": list(groups.attributes), "min_group": min_group,
+                "products": names, "flags": len(flags)})
+    return report
+
+
+def _notes(attributes: dict[str, Any], min_group: int) -> list[str]:
+    notes = []
+    for name, fig in attributes.items():
+        if fig["suppressed"]:
+            notes.append(f"{name}: {len(fig['suppressed'])} group(s) suppressed (fewer than "
+                         f"{min_group} subjects, or needed to keep such a group from being "
+                         "recovered by subtraction)")
+    return notes
+
