@@ -194,18 +194,27 @@ class Scorecard:
     def reason_keys(self) -> list[IntArray]:
         """Per characteristic, per bin: its reason key, or 0 when the bin is not a reason.
 
-        ``key = floor(points lost · 10⁶) · n + (n − 1 − characteristic index)``, as the rulebook
-        query packs its reasons: larger keys come first, equal micro-points go to the earlier
-        characteristic, and ``key // n / 10⁶`` is the points lost that a reason reports. A bin
-        losing less than a micro-point is no reason. The SQL uses these same integers.
+        Bins are numbered across the card, characteristic after characteristic (``flat``, out of
+        ``F`` = :attr:`flat_bins`), and ``key = floor(points lost · 10⁶) · F + (F − 1 − flat)``:
+        larger keys come first, equal micro-points go to the earlier characteristic, ``key // F
+        / 10⁶`` is the points lost that a reason reports and ``F − 1 − key % F`` names the bin —
+        so its characteristic and its sentence — with one lookup. A bin losing less than a
+        micro-point is no reason. The SQL uses these same integers.
         """
-        n = len(self.characteristics)
+        total = self.flat_bins
         keys: list[IntArray] = []
-        for j, c in enumerate(self.characteristics):
+        flat = 0
+        for c in self.characteristics:
             micro = [math.floor(float(v) * MICRO_POINTS) for v in c.points_lost]
-            keys.append(np.asarray([m * n + (n - 1 - j) if m > 0 else 0 for m in micro],
-                                   dtype=np.int64))
+            keys.append(np.asarray([m * total + (total - 1 - (flat + i)) if m > 0 else 0
+                                    for i, m in enumerate(micro)], dtype=np.int64))
+            flat += len(c.bins)
         return keys
+
+    @property
+    def flat_bins(self) -> int:
+        """How many bins the card has, all characteristics together."""
+        return sum(len(c.bins) for c in self.characteristics)
 
     def reasons(self, X: pd.DataFrame, slots: int = REASON_SLOTS) -> pd.DataFrame:
         """Up to ``slots`` reasons per row: characteristic, points lost and a sentence.
@@ -214,26 +223,22 @@ class Scorecard:
         with no reason holds None (NaN for points).
         """
         ids = self.bins(X)
-        n = len(self.characteristics)
-        offsets = np.cumsum([0, *(len(c.bins) for c in self.characteristics)])[:-1]
+        n, total = len(self.characteristics), self.flat_bins
         flat_text = np.asarray([b.reason for c in self.characteristics for b in c.bins],
                                dtype=object)
-        names = np.asarray(self.names, dtype=object)
+        flat_code = np.asarray([c.name for c in self.characteristics for _ in c.bins],
+                               dtype=object)
         keys = np.column_stack([self.reason_keys[j][ids[c.name]]
                                 for j, c in enumerate(self.characteristics)])
-        flat = np.column_stack([offsets[j] + ids[c.name]
-                                for j, c in enumerate(self.characteristics)])
         top = -np.sort(-keys, axis=1)
-        rows = np.arange(len(X))
         out: dict[str, Any] = {}
         for slot in range(slots):
             key = top[:, slot] if slot < n else np.zeros(len(X), dtype=np.int64)
             has = key > 0
-            j = np.where(has, n - 1 - key % n, 0)
-            g = flat[rows, j]
-            code = names[j]
+            g = np.where(has, total - 1 - key % total, 0)
+            code = flat_code[g]
             code[~has] = None
-            lost = (key // n).astype(np.float64) / float(MICRO_POINTS)
+            lost = (key // total).astype(np.float64) / float(MICRO_POINTS)
             out[f"reason_{slot + 1}_points"] = np.where(has, lost, np.nan)
             sentence = flat_text[g]
             sentence[~has] = None
