@@ -15,7 +15,17 @@ profiles are illustrative of each regime, not legal advice:
 * ``us`` works from permissible purposes (FCRA §604): consent only where the law asks for the
   subject's authorisation (employment screening) or the query is made on the subject's request.
 
-Later issues add retention ages here.
+Retention (:class:`RetentionPolicy`): the age after which a negative (adverse) item stops
+counting and is purged by ``xinyong maintenance``. Positive items are never purged by retention.
+
+* ``cn-pilot``: 5 years (the PRC Regulation on the Administration of the Credit Reporting
+  Industry keeps negative information 5 years from the end of the conduct);
+* ``eu``: 5 years, a choice within the GDPR's storage-limitation principle (EU bureaus keep
+  negative data 3 to 5 years; 5 matches the shipped rulebooks' expiry);
+* ``us``: 7 years (FCRA §605(a)), 10 for ``court.judgment_against``: the catalogue has no
+  bankruptcy type, and a bankruptcy adjudication is reported as a court judgment (§605(a)(1)
+  allows 10 years for cases under title 11; civil judgments may stay until the statute of
+  limitations runs out, often 10 years or more).
 """
 
 from __future__ import annotations
@@ -52,6 +62,28 @@ SHIPPED_PRODUCT_USES: frozenset[tuple[str, Purpose]] = frozenset({
 })
 
 
+# Event types that record something going wrong: retention purges these, never the others.
+ADVERSE_EVENT_TYPES: frozenset[str] = frozenset({
+    "bill.paid_late", "loan.repaid_late", "loan.defaulted", "contract.breached", "inquiry.hard",
+    "court.judgment_against", "tax.arrears", "regulatory.penalty", "supplier.paid_late",
+    "deposit.forfeited", "annual_report.missing",
+})
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How many years a negative item counts, with per-type exceptions (``(type, years)``)."""
+
+    negative_years: int
+    exceptions: tuple[tuple[str, int], ...] = ()
+
+    def years_for(self, event_type: str) -> int | None:
+        """Years the type is kept, or None for a positive type (never purged by retention)."""
+        if event_type not in ADVERSE_EVENT_TYPES:
+            return None
+        return dict(self.exceptions).get(event_type, self.negative_years)
+
+
 @dataclass(frozen=True)
 class JurisdictionProfile:
     name: str
@@ -62,6 +94,7 @@ class JurisdictionProfile:
     purposes: frozenset[Purpose] = ALL_PURPOSES
     consent_required: frozenset[Purpose] = ALL_PURPOSES
     product_uses: frozenset[tuple[str, Purpose]] = SHIPPED_PRODUCT_USES
+    retention: RetentionPolicy = RetentionPolicy(5)
 
     def allows_purpose(self, purpose: Purpose) -> bool:
         return purpose in self.purposes
@@ -79,17 +112,19 @@ PROFILES: dict[str, JurisdictionProfile] = {
     for p in (
         JurisdictionProfile(
             "cn-pilot", "PRC pilot: resident ID and unified social credit code; mandatory",
-            "cn", "mandatory",
+            "cn", "mandatory", retention=RetentionPolicy(5),
         ),
         JurisdictionProfile(
             "eu", "European Union: opaque IDs; participation by opt-in only", "generic",
             "voluntary",
             purposes=ALL_PURPOSES - {Purpose.EMPLOYMENT_SCREENING},
+            retention=RetentionPolicy(5),
         ),
         JurisdictionProfile(
             "us", "United States: opaque IDs (e.g. from Metro 2); bureau-style enrollment",
             "generic", "mandatory",
             consent_required=frozenset({Purpose.EMPLOYMENT_SCREENING, Purpose.SUBJECT_REQUEST}),
+            retention=RetentionPolicy(7, (("court.judgment_against", 10),)),
         ),
     )
 }

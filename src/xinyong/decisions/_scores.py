@@ -3,11 +3,15 @@
 Decisions read stored scores rather than scoring online, so that a relying party sees the same
 number, factors and reasons as the subject does in their report, and a decision costs a lookup.
 A subject who joined after the run is reported as not yet scored, never given a number.
+
+The score carries the subject's disputes that concern records still counting (open, or verified
+with the subject's statement standing), so that a relying party sees the record as disputed and
+reads the subject's statement (Metro 2 ``XB``); one indexed lookup by subject.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -33,6 +37,17 @@ SELECT score, tier, percentile, {', '.join(_FACTORS)},
        n_events, unscorable_reason
 FROM scores
 WHERE subject_key = ? AND model_id = ? AND model_version = ? AND as_of = ?"""
+# What a relying party is shown of the subject's disputes (disputes_subject index).
+_DISPUTES_SQL = """
+SELECT CASE WHEN target_kind = 'event' THEN furnisher || ':' || event_id
+            ELSE 'list-entry:' || entry_id END,
+       CASE WHEN target_kind = 'event'
+            THEN event_type || ' on ' || strftime(occurred_at, '%Y-%m-%d') || ' reported by '
+                 || furnisher
+            ELSE 'list entry #' || entry_id || ' made by ' || furnisher END,
+       event_type, status, statement
+FROM disputes WHERE subject_key = ? AND status IN ('open', 'verified')
+ORDER BY dispute_id"""
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,8 @@ class StoredScore:
     reasons: list[tuple[str, float]]  # (code, score points lost), most first
     n_events: int
     unscorable_reason: str | None
+    # {record, description, event_type, status, statement}: records the subject disputes that still count
+    disputes: list[dict[str, str | None]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -72,6 +89,12 @@ def latest_run(con: duckdb.DuckDBPyConnection, model_id: str, at: datetime) -> S
     row = fetch_one(con.execute(_RUN_SQL, {"model": model_id, "day": at.date()}))
     run = None if row is None else row[0]
     return None if run is None else ScoreRun(model_id, run["model_version"], run["as_of"])
+
+
+def shown_disputes(con: duckdb.DuckDBPyConnection, subject_key: int) -> list[dict[str, str | None]]:
+    """The subject's disputes a relying party sees, oldest first."""
+    return [{"record": r, "description": d, "event_type": t, "status": st, "statement": text}
+            for r, d, t, st, text in con.execute(_DISPUTES_SQL, [subject_key]).fetchall()]
 
 
 def latest_score(
@@ -88,9 +111,10 @@ def latest_score(
             f"--model {model_id}` first", field="model")
     row = fetch_one(con.execute(_SCORE_SQL, [subject_key, model_id, run.model_version,
                                              run.as_of]))
+    disputes = shown_disputes(con, subject_key)
     if row is None:
         return StoredScore(model_id, run.model_version, run.as_of, None, None, None, {}, [], 0,
-                           NOT_YET_SCORED)
+                           NOT_YET_SCORED, disputes)
     score, tier, percentile = row[:3]
     n = len(_FACTORS)
     factor_values = row[3:3 + n]
@@ -101,4 +125,4 @@ def latest_score(
         f: float(v) for f, v in zip(_FACTORS, factor_values, strict=True) if v is not None}
     reasons = [(str(c), float(p)) for c, p in zip(codes, points, strict=True) if c is not None]
     return StoredScore(model_id, run.model_version, run.as_of, score, tier, percentile, factors,
-                       reasons, int(n_events), unscorable)
+                       reasons, int(n_events), unscorable, disputes)

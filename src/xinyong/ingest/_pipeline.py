@@ -4,7 +4,9 @@ Classification sorts each valid row into *accepted*, *duplicate* (the same ``(fu
 event_id)`` with the same content, already stored or earlier in the file: not stored again) or
 *conflict* (the same key with other content: quarantined, never an overwrite; within a file the
 first occurrence wins). Corrections must name an event of the same furnisher, already stored or
-in the same file. Everything is decided before the store's single commit transaction, so a crash
+in the same file. A record its furnisher deleted after a dispute cannot come back, under its
+event_id or with the same content under a new one, until the furnisher certifies it
+(``DISPUTE_DELETED``). Everything is decided before the store's single commit transaction, so a crash
 at any point leaves either the whole batch or none of it.
 """
 
@@ -27,10 +29,11 @@ from xinyong.ingest._readers import (
 from xinyong.ingest._validate import (
     BatchContext,
     content_hash_sql,
+    record_hash_sql,
     run_validation,
     stored_content_sql,
 )
-from xinyong.store import Store
+from xinyong.store import Store, fetch_one
 
 
 @dataclass
@@ -201,6 +204,50 @@ def classify(store: Store, furnisher_id: int | None) -> None:
         FROM ingest_targets AS t
         WHERE t.row_number = c.row_number
           AND (NOT t.found OR t.target_ref <> c.subject_ref OR t.target_kind <> c.kind)"""
+    )
+    _refuse_deleted_records(store)
+
+
+def _refuse_deleted_records(store: Store) -> None:
+    """Rows that bring back a record its furnisher deleted after a dispute.
+
+    Until the furnisher certifies the record they are quarantined (``DISPUTE_DELETED``); after
+    it, the record is back in scoring, so the same content under a new id is a duplicate.
+    Costs one count when no record was ever deleted after a dispute (the usual case); otherwise
+    rows are matched on furnisher and subject first, so the content hash is computed only for
+    rows about a subject with a deleted record.
+    """
+    con = store.con
+    deleted = fetch_one(con.execute("SELECT COUNT(*) FROM dispute_deleted_records"))
+    if not deleted or not deleted[0]:
+        return
+    digest = record_hash_sql(store.catalogue, "c")
+    matches = f"""
+          SELECT c.row_number, MIN(d.dispute_id) AS dispute_id,
+                 bool_or(d.certified_at IS NULL) AS blocked
+          FROM ingest_classified AS c
+          JOIN (SELECT d.*, s.subject_ref FROM dispute_deleted_records AS d
+                JOIN subjects AS s USING (subject_key)) AS d
+            ON d.furnisher_id = c.fid AND d.subject_ref = c.subject_ref
+           AND ((d.event_id = c.event_id AND NOT c.is_correction) OR d.content_hash = {digest})
+          WHERE c.outcome IN ('accept', 'duplicate', 'conflict')
+            AND c.raw_type <> 'correction.void'
+          GROUP BY c.row_number"""
+    con.execute(
+        f"""
+        UPDATE ingest_classified AS c SET outcome = 'invalid', errors = [{{'field': 'event_id',
+          'code': 'DISPUTE_DELETED', 'message': 'the furnisher deleted this record after '
+          || 'dispute ' || m.dispute_id || '; it can be reported again only after the furnisher '
+          || 'certifies it is accurate and complete (xinyong dispute certify ' || m.dispute_id
+          || ' --furnisher NAME --note TEXT)'}}]
+        FROM ({matches}) AS m
+        WHERE m.row_number = c.row_number AND m.blocked"""
+    )
+    con.execute(
+        f"""
+        UPDATE ingest_classified AS c SET outcome = 'duplicate'
+        FROM ({matches}) AS m
+        WHERE m.row_number = c.row_number AND NOT m.blocked AND c.outcome = 'accept'"""
     )
 
 

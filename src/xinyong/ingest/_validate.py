@@ -340,6 +340,29 @@ def content_hash_sql(catalogue: Catalogue, alias: str = "") -> str:
     return f"md5(concat_ws('|', {', '.join(parts)}))"
 
 
+def record_hash_sql(catalogue: Catalogue, alias: str = "") -> str:
+    """md5 over what a record says, not how it was sent (no event_id, no correction fields).
+
+    Tells a record a furnisher deleted after a dispute when it comes back under a new id.
+    """
+    p = f"{alias}." if alias else ""
+    parts = [
+        f"{p}kind", f"{p}subject_ref", f"{p}etype", f"strftime({p}ts, '%Y-%m-%dT%H:%M:%S.%f')",
+        f"COALESCE(CAST({p}amt AS VARCHAR), '')",
+        *(f"COALESCE(CAST({p}{a} AS VARCHAR), '')" for a in catalogue.attributes),
+    ]
+    return f"md5(concat_ws('|', {', '.join(parts)}))"
+
+
+def stored_record_sql(catalogue: Catalogue) -> str:
+    """A stored event's columns under the names a validated row has (for :func:`record_hash_sql`)."""
+    attrs = ", ".join(f"e.{a}" for a in catalogue.attributes)
+    return f"""SELECT e.event_seq, CAST(sb.kind AS VARCHAR) AS kind, sb.subject_ref,
+                 CAST(e.event_type AS VARCHAR) AS etype, e.occurred_at AS ts, e.amount AS amt,
+                 {attrs}
+               FROM events AS e JOIN subjects AS sb USING (subject_key)"""
+
+
 def stored_content_sql(catalogue: Catalogue) -> str:
     """Stored events and corrections whose keys the batch reuses (``taken``), with content hash.
 

@@ -3,6 +3,10 @@
 Every tip is a concrete change (an event the subject could add, or time passing with nothing new
 going wrong) whose gain is *computed*, by running the same scoring query on the subject's events
 with the change applied. No gain is ever estimated from the rulebook alone.
+
+Records the subject disputes are marked: the explanation lists the disputes of records that still
+count (open, or verified with the subject's statement standing), and a reason whose event type
+has such a record is flagged ``disputed``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ class Reason:
     code: str
     points: float
     sentence: str
+    disputed: bool = False  # the subject disputes a record of this reason's event type
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,8 @@ class Explanation:
     reasons: list[Reason] = field(default_factory=list)
     tips: list[Tip] = field(default_factory=list)
     ties: list[str] = field(default_factory=list)  # declared ties that moved relationships
+    # {record, description, event_type, status, statement}: disputed records that still count
+    disputes: list[dict[str, str | None]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -135,6 +142,10 @@ def explain(
         scale=scale,
         unscorable_reason=row["unscorable_reason"],
     )
+    from xinyong.decisions._scores import shown_disputes
+
+    base.disputes.extend(shown_disputes(store.con, subject_key))
+    disputed_types = {d["event_type"] for d in base.disputes if d["event_type"] is not None}
     if row["score"] is None:
         return base
     score = float(row["score"])
@@ -153,7 +164,9 @@ def explain(
     for slot in range(1, 5):
         code = row[f"reason_{slot}"]
         if code:
-            base.reasons.append(Reason(code, float(row[f"reason_{slot}_points"]), sentences[code]))
+            base.reasons.append(Reason(
+                code, float(row[f"reason_{slot}_points"]), sentences[code],
+                disputed=rulebook.rule_by_code(code).event_type in disputed_types))
     kind = base.subject_kind
     for rule in rulebook.rules:
         spec = rule.rule
