@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong.governance._identity import set_enrollment
 from xinyong.ingest._pipeline import ingest_file
 from xinyong.ingest._readers import FORMATS
 from xinyong.store import Store
@@ -18,7 +19,8 @@ from xinyong.store import Store
 out = Console()
 err = Console(stderr=True)
 furnisher_app = typer.Typer(help="Data furnishers and the event types they may report.")
-subject_app = typer.Typer(help="Subjects' participation (opt-in where the profile is voluntary).")
+subject_app = typer.Typer(help="Subjects: participation (opt-in, opt-out), personal data, "
+                          "erasure.")
 
 HomeOpt = Annotated[
     Path | None,
@@ -101,24 +103,37 @@ def ingest(
 def opt_in(
     subject_id: Annotated[str, typer.Argument(help="The subject's ID.")],
     home: HomeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Enroll a subject: its held reports start to count."""
+    """Enroll a subject: its held reports start to count (audited)."""
     with Store.open(home) as store:
         key, _ = store.find_subject(subject_id)
-        store.set_enrolled(key, True)
-    out.print("Enrolled: held reports now count in scores.")
+        changed = set_enrollment(store, key, True)
+    if as_json:
+        sys.stdout.write(json.dumps({"enrolled": True, "changed": changed}) + "\n")
+    else:
+        out.print("Enrolled: held reports now count in scores." if changed
+                  else "Already enrolled.")
 
 
 @subject_app.command("opt-out")
 def opt_out(
     subject_id: Annotated[str, typer.Argument(help="The subject's ID.")],
     home: HomeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Stop scoring a subject; reports about it are held."""
+    """Stop scoring a subject and refuse queries about it; reports are held (audited).
+
+    Allowed where the jurisdiction profile makes participation voluntary (eu).
+    """
     with Store.open(home) as store:
         key, _ = store.find_subject(subject_id)
-        store.set_enrolled(key, False)
-    out.print("Opted out: reports are held and the subject is no longer scored.")
+        changed = set_enrollment(store, key, False)
+    if as_json:
+        sys.stdout.write(json.dumps({"enrolled": False, "changed": changed}) + "\n")
+    else:
+        out.print("Opted out: reports are held, the subject is no longer scored and relying "
+                  "parties' queries are refused." if changed else "Already opted out.")
 
 
 def register(app: typer.Typer) -> None:
