@@ -33,6 +33,7 @@ from xinyong.decisions._inquiries import record_inquiry
 from xinyong.decisions._scores import cached_rulebook, latest_score
 from xinyong.decisions._tables import tables, transaction, utcnow
 from xinyong.errors import XinyongError
+from xinyong.governance._audit import record_audit
 from xinyong.store import Store
 
 FORMAT = "xinyong-score-attestation/1"
@@ -152,6 +153,11 @@ def mint_attestation(
                     [payload["attestation_id"], access.subject_key, issued,
                      issued + timedelta(days=days), score.model_id, score.model_version,
                      score.as_of, score.score, payload["key_id"]])
+        record_audit(con, "attestation.mint", actor="subject", subject_key=access.subject_key,
+                     at=access.asked_at,
+                     details={"attestation_id": payload["attestation_id"],
+                              "model": score.model_id, "model_version": score.model_version,
+                              "expires_at": payload["expires_at"], "key_id": payload["key_id"]})
     return {"payload": payload, "signature": base64.b64encode(signature).decode("ascii"),
             "public_key": base64.b64encode(_raw(key.public_key())).decode("ascii")}
 

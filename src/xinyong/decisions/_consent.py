@@ -16,6 +16,7 @@ from xinyong.decisions._parties import get_party
 from xinyong.decisions._purposes import parse_purpose
 from xinyong.decisions._tables import end_of_day, next_id, tables, utcnow
 from xinyong.errors import XinyongError
+from xinyong.governance._audit import atomic, record_audit
 from xinyong.profiles import Purpose
 from xinyong.store import Store, fetch_one
 
@@ -95,18 +96,29 @@ def grant_consent(
         raise XinyongError("CONSENT_TOO_LONG", f"a consent lasts at most {MAX_CONSENT_DAYS} "
                            "days; grant a new one when it ends", field="until")
     consent_id = next_id(con, "consent_ids")
-    con.execute(
-        f"INSERT INTO consents ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL)",
-        [consent_id, subject_key, party_id, chosen.value, moment, expires],
-    )
+    with atomic(con):
+        con.execute(
+            f"INSERT INTO consents ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL)",
+            [consent_id, subject_key, party_id, chosen.value, moment, expires],
+        )
+        record_audit(con, "consent.grant", actor="subject", subject_key=subject_key, at=moment,
+                     details={"consent_id": consent_id, "party": party_id,
+                              "purpose": chosen.value, "expires_at": expires.isoformat()})
     return Consent(consent_id, subject_key, party_id, chosen, moment, expires, None)
 
 
 def revoke_consent(store: Store, consent_id: int, *, now: datetime | None = None) -> Consent:
     """Revoke a consent with immediate effect (a revoked consent stays revoked)."""
     con = tables(store)
-    con.execute("UPDATE consents SET revoked_at = ? WHERE consent_id = ? AND revoked_at IS NULL",
-                [utcnow(now), consent_id])
+    moment = utcnow(now)
+    with atomic(con):
+        revoked = con.execute(
+            "UPDATE consents SET revoked_at = ? WHERE consent_id = ? AND revoked_at IS NULL "
+            "RETURNING subject_key, party_id, purpose", [moment, consent_id]).fetchall()
+        for subject_key, party_id, purpose in revoked:  # nothing to record when already revoked
+            record_audit(con, "consent.revoke", actor="subject", subject_key=int(subject_key),
+                         at=moment, details={"consent_id": consent_id, "party": party_id,
+                                             "purpose": purpose})
     row = fetch_one(con.execute(f"SELECT {_COLUMNS} FROM consents WHERE consent_id = ?",
                                 [consent_id]))
     if row is None:

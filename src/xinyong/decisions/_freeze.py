@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import duckdb
+
 from xinyong.decisions._tables import next_id, tables, utcnow
 from xinyong.errors import XinyongError
+from xinyong.governance._audit import atomic, record_audit
 from xinyong.store import Store
 
 FRAUD_ALERT_DAYS = 365
@@ -70,9 +73,13 @@ def freeze_file(store: Store, subject_id: str, *, now: datetime | None = None) -
     key, _ = store.find_subject(subject_id)
     moment = utcnow(now)
     if not file_status(store, key, now=moment).frozen:
-        con.execute(
-            "INSERT INTO subject_flags (flag_id, subject_key, kind, placed_at) "
-            "VALUES (?, ?, 'freeze', ?)", [next_id(con, "flag_ids"), key, moment])
+        flag_id = next_id(con, "flag_ids")
+        with atomic(con):
+            con.execute(
+                "INSERT INTO subject_flags (flag_id, subject_key, kind, placed_at) "
+                "VALUES (?, ?, 'freeze', ?)", [flag_id, key, moment])
+            record_audit(con, "freeze.place", actor="subject", subject_key=key, at=moment,
+                         details={"flag_id": flag_id})
     return file_status(store, key, now=moment)
 
 
@@ -80,8 +87,7 @@ def lift_freeze(store: Store, subject_id: str, *, now: datetime | None = None) -
     con = tables(store)
     key, _ = store.find_subject(subject_id)
     moment = utcnow(now)
-    con.execute("UPDATE subject_flags SET lifted_at = ? WHERE subject_key = ? "
-                "AND kind = 'freeze' AND lifted_at IS NULL", [moment, key])
+    _lift(con, key, "freeze", moment)
     return file_status(store, key, now=moment)
 
 
@@ -102,12 +108,16 @@ def place_fraud_alert(
         raise XinyongError("BAD_DAYS", "a fraud alert lasts 1 day to 7 years", field="days")
     key, _ = store.find_subject(subject_id)
     moment = utcnow(now)
-    con.execute("UPDATE subject_flags SET lifted_at = ? WHERE subject_key = ? "
-                "AND kind = 'fraud_alert' AND lifted_at IS NULL", [moment, key])
-    con.execute(
-        "INSERT INTO subject_flags (flag_id, subject_key, kind, placed_at, expires_at, note) "
-        "VALUES (?, ?, 'fraud_alert', ?, ?, ?)",
-        [next_id(con, "flag_ids"), key, moment, moment + timedelta(days=days), note])
+    flag_id = next_id(con, "flag_ids")
+    with atomic(con):
+        _lift(con, key, "fraud_alert", moment)
+        con.execute(
+            "INSERT INTO subject_flags (flag_id, subject_key, kind, placed_at, expires_at, note) "
+            "VALUES (?, ?, 'fraud_alert', ?, ?, ?)",
+            [flag_id, key, moment, moment + timedelta(days=days), note])
+        # The note is the subject's own words: the audit entry records that there is one.
+        record_audit(con, "fraud_alert.place", actor="subject", subject_key=key, at=moment,
+                     details={"flag_id": flag_id, "days": days, "note": note is not None})
     return file_status(store, key, now=moment)
 
 
@@ -115,6 +125,16 @@ def remove_fraud_alert(store: Store, subject_id: str, *, now: datetime | None = 
     con = tables(store)
     key, _ = store.find_subject(subject_id)
     moment = utcnow(now)
-    con.execute("UPDATE subject_flags SET lifted_at = ? WHERE subject_key = ? "
-                "AND kind = 'fraud_alert' AND lifted_at IS NULL", [moment, key])
+    _lift(con, key, "fraud_alert", moment)
     return file_status(store, key, now=moment)
+
+
+def _lift(con: duckdb.DuckDBPyConnection, key: int, kind: str, moment: datetime) -> None:
+    """Lift the subject's flags of one kind, with an audit entry per flag lifted."""
+    with atomic(con):
+        lifted = con.execute("UPDATE subject_flags SET lifted_at = ? WHERE subject_key = ? "
+                             "AND kind = ? AND lifted_at IS NULL RETURNING flag_id",
+                             [moment, key, kind]).fetchall()
+        for (flag_id,) in lifted:
+            record_audit(con, f"{kind}.lift", actor="subject", subject_key=key, at=moment,
+                         details={"flag_id": int(flag_id)})

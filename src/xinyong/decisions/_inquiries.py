@@ -18,10 +18,12 @@ import duckdb
 from xinyong.decisions._event_index import index_appended
 from xinyong.decisions._purposes import InquiryKind
 from xinyong.decisions._tables import tables
+from xinyong.governance._audit import atomic, record_audit
 from xinyong.store import Store, fetch_one
 from xinyong.store._decisions_schema import append_inquiry_event
 
 REFUSED = "refused"
+DECIDED = ("approve", "decline", "refer")
 _COLUMNS = ("inquiry_id, subject_key, party_id, purpose, product_id, kind, asked_at, result, "
             "refusal_code, event_seq")
 
@@ -56,21 +58,33 @@ def record_inquiry(
     refusal_code: str | None = None,
     next_event_seq: int | None = None,
 ) -> int:
-    """Record one inquiry; a granted hard one also goes to the event log (same transaction),
-    as ``next_event_seq`` when the caller knows the log's next sequence number."""
-    event_seq = None
-    if kind == "hard" and result != REFUSED and subject_key is not None:
-        event_seq = append_inquiry_event(con, subject_key, asked_at,
-                                         f"inquiry-{secrets.token_hex(8)}",
-                                         event_seq=next_event_seq)
-        index_appended(con, subject_key, "inquiry.hard", event_seq, asked_at)
-    row = fetch_one(con.execute(
-        f"INSERT INTO inquiries ({_COLUMNS}) "
-        "VALUES (nextval('inquiry_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING inquiry_id",
-        [subject_key, party_id[:64], purpose[:64], product_id, kind, asked_at, result,
-         refusal_code, event_seq]))
-    assert row is not None
-    return int(row[0])
+    """Record one inquiry; a granted hard one also goes to the event log, as
+    ``next_event_seq`` when the caller knows the log's next sequence number.
+
+    The inquiry and its audit entry (``inquiry.score``, ``inquiry.decision`` or
+    ``inquiry.refused``) are written in the caller's transaction, or in one of their own.
+    """
+    with atomic(con):
+        event_seq = None
+        if kind == "hard" and result != REFUSED and subject_key is not None:
+            event_seq = append_inquiry_event(con, subject_key, asked_at,
+                                             f"inquiry-{secrets.token_hex(8)}",
+                                             event_seq=next_event_seq)
+            index_appended(con, subject_key, "inquiry.hard", event_seq, asked_at)
+        row = fetch_one(con.execute(
+            f"INSERT INTO inquiries ({_COLUMNS}) "
+            "VALUES (nextval('inquiry_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING inquiry_id",
+            [subject_key, party_id[:64], purpose[:64], product_id, kind, asked_at, result,
+             refusal_code, event_seq]))
+        assert row is not None
+        inquiry_id = int(row[0])
+        action = ("inquiry.refused" if result == REFUSED
+                  else "inquiry.decision" if result in DECIDED else "inquiry.score")
+        record_audit(con, action, actor=party_id[:64], subject_key=subject_key, at=asked_at,
+                     details={"inquiry_id": inquiry_id, "purpose": purpose[:64],
+                              "product": product_id, "kind": kind, "result": result,
+                              "refusal_code": refusal_code, "event_seq": event_seq})
+    return inquiry_id
 
 
 def inquiry_history(store: Store, subject_key: int) -> list[Inquiry]:

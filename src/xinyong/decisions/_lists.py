@@ -21,6 +21,7 @@ from xinyong.decisions._list_catalogue import SCORE_WORDS, ListCatalogue, list_c
 from xinyong.decisions._notices import notify
 from xinyong.decisions._tables import next_id, tables, transaction, utcnow
 from xinyong.errors import XinyongError
+from xinyong.governance._audit import record_audit
 from xinyong.store import Store, fetch_one
 
 _COLUMNS = ("entry_id, list_id, subject_key, subject_kind, grounds, legal_basis, authority, "
@@ -129,8 +130,12 @@ def add_listing(
     term = term_days if term_days is not None else spec.term_days
     expires = None if term is None else start + timedelta(days=term)
     with transaction(con):
-        return _insert(con, catalogue, list_id, key, kind, grounds, legal_basis.strip(),
-                       authority.strip(), case_ref, moment, start, expires, None)
+        entry = _insert(con, catalogue, list_id, key, kind, grounds, legal_basis.strip(),
+                        authority.strip(), case_ref, moment, start, expires, None)
+        record_audit(con, "list.add", actor=entry.authority[:128], subject_key=key, at=moment,
+                     details={"entry_id": entry.entry_id, "list": list_id, "grounds": grounds,
+                              "starts_at": start.isoformat()})
+    return entry
 
 
 def _insert(con: duckdb.DuckDBPyConnection, catalogue: ListCatalogue, list_id: str, key: int,
@@ -194,6 +199,9 @@ def remove_listing(
         notify(con, entry.subject_key, "listing_removed",
                {"list": entry.list_id, "list_name": spec.name, "reason": spec.removal[reason],
                 "removed_by": by.strip()}, at=moment, entry_id=entry_id)
+        record_audit(con, "list.remove", actor=by.strip()[:128], subject_key=entry.subject_key,
+                     at=moment, details={"entry_id": entry_id, "list": entry.list_id,
+                                         "reason": reason})
     return get_entry(store, entry_id)
 
 
@@ -292,6 +300,10 @@ def escalate_listings(
                 con.execute("UPDATE list_entries SET removed_at = ?, removal_reason = ?, "
                             "removed_by = ? WHERE entry_id = ?",
                             [start, f"escalated to {target_id}", old.authority, old.entry_id])
+                record_audit(con, "list.escalate", actor="system", subject_key=old.subject_key,
+                             at=moment, details={"entry_id": made[-1].entry_id, "list": target_id,
+                                                 "escalated_from": old.entry_id,
+                                                 "from_list": list_id})
     return made
 
 

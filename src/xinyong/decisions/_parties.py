@@ -15,6 +15,7 @@ from datetime import datetime
 from xinyong.decisions._purposes import parse_purpose
 from xinyong.decisions._tables import tables, utcnow
 from xinyong.errors import XinyongError
+from xinyong.governance._audit import atomic, record_audit
 from xinyong.profiles import Purpose
 from xinyong.store import Store, fetch_one
 
@@ -72,12 +73,16 @@ def register_party(
                 field="purposes",
             )
     values = [p.value for p in parsed]
-    con.execute(
-        "INSERT INTO relying_parties (party_id, name, purposes, active, registered_at) "
-        "VALUES (?, ?, ?, true, ?) ON CONFLICT (party_id) DO UPDATE "
-        "SET name = excluded.name, purposes = excluded.purposes, active = true",
-        [party_id, name.strip(), values, utcnow(now)],
-    )
+    moment = utcnow(now)
+    with atomic(con):
+        con.execute(
+            "INSERT INTO relying_parties (party_id, name, purposes, active, registered_at) "
+            "VALUES (?, ?, ?, true, ?) ON CONFLICT (party_id) DO UPDATE "
+            "SET name = excluded.name, purposes = excluded.purposes, active = true",
+            [party_id, name.strip(), values, moment],
+        )
+        record_audit(con, "party.register", actor="operator", at=moment,
+                     details={"party": party_id, "purposes": values})
     return get_party(store, party_id)
 
 
@@ -104,6 +109,8 @@ def list_parties(store: Store) -> list[RelyingParty]:
 def deactivate_party(store: Store, party_id: str) -> RelyingParty:
     """Stop a party's access at once; its history stays."""
     get_party(store, party_id)
-    tables(store).execute("UPDATE relying_parties SET active = false WHERE party_id = ?",
-                          [party_id])
+    con = tables(store)
+    with atomic(con):
+        con.execute("UPDATE relying_parties SET active = false WHERE party_id = ?", [party_id])
+        record_audit(con, "party.deactivate", actor="operator", details={"party": party_id})
     return get_party(store, party_id)

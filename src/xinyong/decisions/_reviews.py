@@ -14,6 +14,7 @@ from typing import Any, Literal
 from xinyong.decisions._notices import notify
 from xinyong.decisions._tables import next_id, tables, transaction, utcnow
 from xinyong.errors import XinyongError
+from xinyong.governance._audit import atomic, record_audit
 from xinyong.store import Store, fetch_one
 
 _COLUMNS = ("r.review_id, r.decision_id, r.requested_at, r.statement, r.status, r.reviewer, "
@@ -54,8 +55,8 @@ def request_review(
 ) -> Review:
     """Contest an automated decline; the request joins the human-review queue."""
     con = tables(store)
-    row = fetch_one(con.execute("SELECT outcome FROM decisions WHERE decision_id = ?",
-                                [decision_id]))
+    row = fetch_one(con.execute("SELECT outcome, subject_key FROM decisions "
+                                "WHERE decision_id = ?", [decision_id]))
     if row is None:
         raise XinyongError("UNKNOWN_DECISION", f"no decision #{decision_id}",
                            field="decision_id")
@@ -70,9 +71,14 @@ def request_review(
         raise XinyongError("REVIEW_EXISTS", f"decision #{decision_id} is already under review "
                            "or was reviewed", field="decision_id")
     review_id = next_id(con, "review_ids")
-    con.execute("INSERT INTO decision_reviews (review_id, decision_id, requested_at, statement, "
-                "status) VALUES (?, ?, ?, ?, 'open')",
-                [review_id, decision_id, utcnow(now), statement.strip()])
+    moment = utcnow(now)
+    with atomic(con):
+        con.execute("INSERT INTO decision_reviews (review_id, decision_id, requested_at, "
+                    "statement, status) VALUES (?, ?, ?, ?, 'open')",
+                    [review_id, decision_id, moment, statement.strip()])
+        # The statement is the subject's own words: the entry names the review, not its text.
+        record_audit(con, "review.request", actor="subject", subject_key=int(row[1]), at=moment,
+                     details={"review_id": review_id, "decision_id": decision_id})
     return get_review(store, review_id)
 
 
@@ -116,4 +122,8 @@ def resolve_review(
                {"decision_id": review.decision_id, "product": review.product_id,
                 "review": outcome, "final_outcome": final, "note": note.strip()},
                at=moment, decision_id=review.decision_id)
+        record_audit(con, "review.resolve", actor=reviewer.strip()[:128],
+                     subject_key=review.subject_key, at=moment,
+                     details={"review_id": review_id, "decision_id": review.decision_id,
+                              "outcome": outcome, "final_outcome": final})
     return get_review(store, review_id)

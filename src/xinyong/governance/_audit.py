@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from xinyong.errors import XinyongError
-from xinyong.store import fetch_one
+from xinyong.store._cursor import fetch_one
 
 GENESIS = bytes(32)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"  # fixed width: the same text for every instant

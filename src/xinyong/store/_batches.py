@@ -56,6 +56,7 @@ def commit_batch(
     malformed: list[dict[str, Any]],
     enrolled: bool,
 ) -> BatchResult:
+    from xinyong.governance._audit import record_audit  # governance uses the store
     from xinyong.ingest._validate import content_hash_sql  # ingest imports the store
 
     con = store.con
@@ -163,6 +164,13 @@ def commit_batch(
             [batch_id, source, sha256, rows, accepted, duplicates, furnisher_id, fmt,
              quarantined, conflicts, held, corrections],
         )
+        # One entry per batch, with its counts (the file's path stays out: it may name people).
+        record_audit(con, "ingest.batch", actor="operator",
+                     details={"batch_id": batch_id, "furnisher_id": furnisher_id, "format": fmt,
+                              "sha256": sha256, "rows": rows, "accepted": accepted,
+                              "duplicates": duplicates, "quarantined": quarantined,
+                              "conflicts": conflicts, "held": held, "corrections": corrections,
+                              "new_subjects": new_subjects})
         errors = [
             {"row": int(r), "offset": None if o is None else int(o), **e}
             for r, o, errs in con.execute(

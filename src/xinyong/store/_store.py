@@ -182,18 +182,27 @@ class Store:
                         f"--may-report {pattern} matches no event type; see `xinyong catalog`",
                         field="may_report",
                     )
-        existing = fetch_one(self.con.execute(
-            "SELECT furnisher_id FROM furnishers WHERE name = ?", [name]))
-        if existing:
-            self.con.execute("UPDATE furnishers SET may_report = ? WHERE name = ?",
-                             [may_report, name])
-            return int(existing[0])
-        row = fetch_one(self.con.execute("SELECT COALESCE(MAX(furnisher_id), 0) + 1 FROM furnishers"))
-        furnisher_id = int(row[0]) if row else 1
-        self.con.execute(
-            "INSERT INTO furnishers (furnisher_id, name, may_report) VALUES (?, ?, ?)",
-            [furnisher_id, name, may_report],
-        )
+        from xinyong.governance._audit import atomic, record_audit  # governance uses the store
+
+        con = self.con
+        with atomic(con):
+            existing = fetch_one(con.execute(
+                "SELECT furnisher_id FROM furnishers WHERE name = ?", [name]))
+            if existing:
+                furnisher_id = int(existing[0])
+                con.execute("UPDATE furnishers SET may_report = ? WHERE name = ?",
+                            [may_report, name])
+            else:
+                row = fetch_one(con.execute(
+                    "SELECT COALESCE(MAX(furnisher_id), 0) + 1 FROM furnishers"))
+                furnisher_id = int(row[0]) if row else 1
+                con.execute(
+                    "INSERT INTO furnishers (furnisher_id, name, may_report) VALUES (?, ?, ?)",
+                    [furnisher_id, name, may_report],
+                )
+            record_audit(con, "furnisher.licence" if existing else "furnisher.add",
+                         actor="operator", details={"furnisher_id": furnisher_id, "name": name,
+                                                    "may_report": may_report})
         return furnisher_id
 
     def furnisher(self, name: str) -> tuple[int, list[str] | None]:
@@ -312,6 +321,8 @@ class Store:
 
         ``seconds`` is recorded with the run; without it, the time the query took here.
         """
+        from xinyong.governance._audit import record_audit  # governance uses the store
+
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -338,6 +349,10 @@ class Store:
                 "seconds) VALUES (?, ?, ?, ?, ?, ?)",
                 [model_id, model_version, as_of, subjects, scored, seconds],
             )
+            record_audit(con, "score.run", actor="operator",
+                         details={"model": model_id, "model_version": model_version,
+                                  "as_of": as_of.isoformat(), "subjects": subjects,
+                                  "scored": scored})
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
