@@ -136,7 +136,7 @@ def compare_models(
                      "only_a": _count(len(frame_a) - len(joined), min_group),
                      "only_b": _count(len(frame_b) - len(joined), min_group),
                      "scored_by_both": _count(len(common), min_group)},
-        "migration": migration_matrix(joined, tier_order(store, run_a), tier_order(store, run_b),
+        "migration": migration_matrix(joined, tier_order(store, run_a, a), tier_order(store, run_b, b),
                                       min_group),
         "rank_correlation": rank_correlation(joined, min_group),
         "auc": {"a": score_auc(common["score_a"].to_numpy(dtype=np.float64), bad, min_group),

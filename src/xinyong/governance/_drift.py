@@ -23,7 +23,13 @@ from xinyong.catalog import Factor
 from xinyong.decisions._tables import transaction
 from xinyong.errors import XinyongError
 from xinyong.governance._audit import record_audit
-from xinyong.governance._fairness import UNSCORABLE, RunRef, find_run, model_identity
+from xinyong.governance._fairness import (
+    UNSCORABLE,
+    RunRef,
+    find_run,
+    model_identity,
+    tier_order,
+)
 from xinyong.scoring.scorecard._metrics import PSI_SHIFT, PSI_WATCH, psi, psi_flag, score_bands
 from xinyong.store import Store
 
@@ -106,9 +112,8 @@ def score_drift(
                             new[factor].to_numpy(dtype=np.float64), missing_bin=False)
         if figure is not None:
             factors[factor] = figure
-    seen = pd.concat([old, new])
-    order = (seen.dropna(subset=["tier"]).groupby("tier")["score"].min().sort_values().index)
-    tiers = [*(str(t) for t in order), UNSCORABLE]
+    tiers = tier_order(store, before, model)
+    tiers += [t for t in tier_order(store, after, model) if t not in tiers] + [UNSCORABLE]
     shares_old, shares_new = _tier_shares(old, tiers), _tier_shares(new, tiers)
     tier_psi = psi(shares_old, shares_new)
     flags = [name for name, fig in [("score", score), *factors.items()]

@@ -184,7 +184,7 @@ def _facts_sql() -> str:
     LEFT JOIN alerts USING (subject_key)"""
 
 
-Frame = tuple[tuple[float, float], frozenset[str]]
+Frame = tuple[tuple[float, float], tuple[str, ...]]
 
 
 @cache
@@ -202,7 +202,7 @@ def model_identity(model: str) -> tuple[str, Frame | None]:
             raise
         return model, None
     return rulebook.id, ((rulebook.spec.scale.min, rulebook.spec.scale.max),
-                         frozenset(t.name for t in rulebook.spec.tiers))
+                         tuple(t.name for t in rulebook.spec.tiers))
 
 
 def applicable_products(model: str, names: list[str] | None = None
@@ -219,7 +219,7 @@ def applicable_products(model: str, names: list[str] | None = None
         theirs = model_identity(own)[1]
         tiers = {t for r in product.spec.rows for t in (r.when.tier_in or ())}
         if own == model_id or (frame is not None and theirs is not None
-                               and frame[0] == theirs[0] and tiers <= frame[1]):
+                               and frame[0] == theirs[0] and tiers <= set(frame[1])):
             chosen.append(product)
         else:
             skipped.append({"product": product.id, "reason": f"defined on {own}, whose scale "
@@ -238,13 +238,16 @@ def product_outcomes(store: Store, run: RunRef, products: list[Product]) -> pd.D
     return store.con.execute(sql, params).df()
 
 
-def tier_order(store: Store, run: RunRef) -> list[str]:
-    """The run's tiers from the lowest scores to the highest."""
+def tier_order(store: Store, run: RunRef, model: str | None = None) -> list[str]:
+    """The model's tiers from the lowest to the highest: a rulebook's own list (``model``, when
+    a path, else the run's id), then any other tier found in the run, by its lowest score."""
+    frame = model_identity(model or run.model_id)[1]
+    names = list(frame[1]) if frame is not None else []
     rows = store.con.execute(
         "SELECT tier FROM scores WHERE model_id = ? AND model_version = ? AND as_of = ? "
         "AND tier IS NOT NULL GROUP BY tier ORDER BY MIN(score)",
         [run.model_id, run.model_version, run.as_of]).fetchall()
-    return [str(r[0]) for r in rows]
+    return names + [str(r[0]) for r in rows if str(r[0]) not in names]
 
 
 def outcomes_frame(store: Store) -> pd.DataFrame:
@@ -376,7 +379,7 @@ def fairness_report(
     names = [p.id for p in chosen]
     frame = product_outcomes(store, run, chosen).merge(outcomes_frame(store), how="left",
                                                        on="subject_key")
-    tiers = tier_order(store, run)
+    tiers = tier_order(store, run, model)
     labelled = groups.frame.merge(frame, on="subject_key", how="inner")
     overall = _group_figures(frame, tiers, names, min_group)
     if overall["n"] < min_group:
