@@ -25,9 +25,7 @@ def score_model(store: Store, model_id: str, as_of: date) -> ScoreRun:
             raise
     else:
         return score_with_relationships(store, rulebook, as_of)
-    from xinyong.scoring.scorecard import load_scorecard
+    from xinyong.scoring.scorecard import load_scorecard, score_store
 
     card = load_scorecard(model_id, home=store.home)
-    from xinyong.scoring.scorecard import score_store  # type: ignore[attr-defined]
-
-    return score_store(store, card, as_of)  # type: ignore[no-any-return]
+    return score_store(store, card, as_of)

@@ -5,7 +5,10 @@ with optbinning (``_binning``) and fits a logistic regression, and its result is
 :class:`Scorecard` (``_artifact``), the versioned JSON artifact made of characteristics and bins
 (``_bins``). The artifact is the model: it scores and explains in Python, compiles to SQL
 (``_sql``), is evaluated for ranking, calibration and stability (``_metrics``), and is saved under
-the platform home (``_home``). ``cli`` holds the ``xinyong model fit|evaluate`` commands.
+the platform home (``_home``). A card fitted on a feature view of the event log
+(:mod:`xinyong.scoring.features`) records the view and its tiers (``_deployment``), and trains
+and scores on the store like a rulebook (``_store``: :func:`fit_store`, :func:`score_store`).
+``cli`` holds the ``xinyong model fit|evaluate`` commands.
 
 >>> model = ScorecardModel(model_id="german").fit(X, y)                   # doctest: +SKIP
 >>> sql = scorecard_sql(model.scorecard_, table="applicants", id_column="id")  # doctest: +SKIP
@@ -22,6 +25,15 @@ from xinyong.scoring.scorecard._home import (
 )
 from xinyong.scoring.scorecard._metrics import PSI_SHIFT, PSI_WATCH, evaluate, psi
 from xinyong.scoring.scorecard._sql import scorecard_sql
+from xinyong.scoring.scorecard._store import (
+    card_view,
+    factor_points,
+    fit_frame,
+    fit_store,
+    score_store,
+    store_sql,
+    training_frame,
+)
 
 __all__ = [
     "DEFAULT_PROTECTED",
@@ -33,11 +45,18 @@ __all__ = [
     "Scaling",
     "Scorecard",
     "ScorecardModel",
+    "card_view",
     "evaluate",
+    "factor_points",
+    "fit_frame",
+    "fit_store",
     "load_scorecard",
     "models_dir",
     "psi",
     "save_scorecard",
     "saved_scorecards",
+    "score_store",
     "scorecard_sql",
+    "store_sql",
+    "training_frame",
 ]

@@ -25,6 +25,7 @@ in millionths of a point as the rulebook's reasons are), ties by characteristic 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -38,6 +39,14 @@ import pandas as pd
 
 from xinyong.errors import XinyongError
 from xinyong.scoring.scorecard._bins import Characteristic, FloatArray, IntArray
+from xinyong.scoring.scorecard._deployment import (
+    DEFAULT_TIERS,
+    FeatureViewRecord,
+    check_tiers,
+    tier_of,
+    tiers_from_json,
+    tiers_to_json,
+)
 from xinyong.scoring.scorecard._target import TargetLabel
 
 FORMAT = "xinyong.scorecard"
@@ -146,10 +155,23 @@ class Scorecard:
     exclusions: Exclusions
     binning: Binning
     created_at: str = ""
+    tiers: tuple[tuple[str, float], ...] = DEFAULT_TIERS
+    feature_view: FeatureViewRecord | None = None
+
+    def __post_init__(self) -> None:
+        check_tiers(self.tiers)
 
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.characteristics]
+
+    @property
+    def version(self) -> str:
+        """The first 12 hex digits of the artifact's SHA-256: a refit is a new version."""
+        return hashlib.sha256(self.to_text().encode("utf-8")).hexdigest()[:12]
+
+    def tier_of(self, score: float) -> str:
+        return tier_of(self.tiers, score)
 
     # -- Python scoring: the reference the SQL is tested against ---------------------------------
 
@@ -283,6 +305,8 @@ class Scorecard:
                         "non_monotonic": [{"characteristic": n, "why": w}
                                           for n, w in self.binning.non_monotonic]},
             "reason_slots": REASON_SLOTS,
+            "tiers": tiers_to_json(self.tiers),
+            **({"feature_view": self.feature_view.to_json()} if self.feature_view else {}),
         }
 
     def to_text(self) -> str:
@@ -327,6 +351,8 @@ class Scorecard:
                                 non_monotonic=tuple((d["characteristic"], d["why"])
                                                     for d in bn["non_monotonic"])),
                 created_at=str(doc.get("created_at", "")),
+                tiers=tiers_from_json(doc.get("tiers")),
+                feature_view=FeatureViewRecord.from_json(doc.get("feature_view")),
             )
         except (KeyError, TypeError, ValueError, IndexError, StopIteration) as exc:
             raise XinyongError("BAD_SCORECARD", f"the scorecard JSON is incomplete or malformed "
