@@ -20,7 +20,7 @@ from xinyong.cli import app
 from xinyong.decisions import add_listing, grant_consent, register_party
 from xinyong.decisions._decide import request_score
 from xinyong.errors import XinyongError
-from xinyong.governance._disputes import open_dispute
+from xinyong.governance._disputes import answer_dispute, open_dispute
 from xinyong.governance._identity import record_identity
 from xinyong.governance._report import subject_report
 from xinyong.governance._report_html import render_html
@@ -108,6 +108,17 @@ def test_every_section_is_filled(world: tuple[Store, str]) -> None:
     assert report["rewards"]["unlocked"] or report["rewards"]["locked"]
     assert [n["kind"] for n in report["notices"]] == ["listing"]
     json.dumps(report)  # the export is plain JSON
+
+
+def test_a_record_deleted_after_a_dispute_shows_so(world: tuple[Store, str]) -> None:
+    store, person = world
+    key = store.find_subject(person)[0]
+    (dispute,) = subject_report(store, key, now=NOW)["disputes"]
+    answer_dispute(store, dispute["dispute_id"], furnisher="test-furnisher", answer="deleted",
+                   now=NOW)
+    events = {e["event_id"]: e for e in subject_report(store, key, now=NOW)["events"]}
+    assert events["a-5"]["status"] == f"deleted after dispute #{dispute['dispute_id']}"
+    assert events["a-5"]["disputed"]["status"] == "deleted"
 
 
 def test_the_report_is_free_and_audited(world: tuple[Store, str]) -> None:

@@ -3,10 +3,11 @@
 :func:`subject_report` gathers, for one subject, the decrypted identity (the only place it is
 decrypted), participation (enrolled, opted out, erased) and the file's freeze and fraud alert,
 every event with its furnisher and what became of it (counted, voided or replaced by which
-correction, disputed), the corrections, list entries, every stored score per model, every
-inquiry (refused ones too), decisions, consents, disputes, rewards and notices. The result is
-JSON-ready: it is the machine-readable export (``xinyong report ID --json``); the text and HTML
-views (:func:`report_tables`, :mod:`xinyong.governance._report_html`) are drawn from it.
+correction, suppressed or deleted after a dispute; disputed), the corrections, list entries,
+every stored score per model, every inquiry (refused ones too), decisions, consents, disputes,
+rewards and notices. The result is JSON-ready: it is the machine-readable export (``xinyong
+report ID --json``); the text and HTML views (:func:`report_tables`,
+:mod:`xinyong.governance._report_html`) are drawn from it.
 
 Reading one's own report is a right: it is free and is never an inquiry (nothing goes to the
 inquiries or the event log, so it cannot move a score). It is audited as ``report.view``.
@@ -137,26 +138,36 @@ def _events(store: Store, key: int, disputes: list[dict[str, Any]]) -> list[dict
     rows = store.con.execute(
         f"""SELECT e.event_seq, e.event_id, f.name, CAST(e.event_type AS VARCHAR),
                    e.occurred_at, e.amount, e.batch_id, e.recorded_at, c.kind, c.by_event,
-                   {', '.join(f'e.{a}' for a in attributes)}
+                   x.kind, x.dispute_id, {', '.join(f'e.{a}' for a in attributes)}
             FROM events AS e
             JOIN furnishers AS f USING (furnisher_id)
             LEFT JOIN (SELECT target_event_seq, arg_max(kind, recorded_at) AS kind,
                               arg_max(event_id, recorded_at) AS by_event
                        FROM event_corrections GROUP BY target_event_seq) AS c
               ON c.target_event_seq = e.event_seq
+            LEFT JOIN (SELECT event_seq, arg_max(kind, recorded_at) AS kind,
+                              arg_max(dispute_id, recorded_at) AS dispute_id
+                       FROM dispute_exclusions GROUP BY event_seq) AS x
+              ON x.event_seq = e.event_seq
             WHERE e.subject_key = ?
             ORDER BY e.occurred_at, e.event_seq""", [key]).fetchall()
     events = []
     for r in rows:
         seq, event_id, furnisher, event_type, occurred, amount, batch, recorded, ckind, by = r[:10]
-        status = ("counted" if ckind is None else
-                  f"voided by {by}" if ckind == "correction.void" else f"replaced by {by}")
+        excluded, dispute_id = r[10:12]
+        if ckind is not None:
+            status = f"voided by {by}" if ckind == "correction.void" else f"replaced by {by}"
+        elif excluded is not None:
+            status = (f"deleted after dispute #{dispute_id}" if excluded == "deleted"
+                      else f"suppressed: dispute #{dispute_id} unanswered in time")
+        else:
+            status = "counted"
         marker = (_dispute_marker(disputes, {"event_seq": seq})
                   or _dispute_marker(disputes, {"furnisher": furnisher, "event_id": event_id}))
         events.append({
             "event_id": event_id, "furnisher": furnisher, "event_type": event_type,
             "occurred_at": _iso(occurred), "amount": amount,
-            "attributes": {a: _iso(v) for a, v in zip(attributes, r[10:], strict=True)
+            "attributes": {a: _iso(v) for a, v in zip(attributes, r[12:], strict=True)
                            if v is not None},
             "batch_id": batch, "recorded_at": _iso(recorded), "status": status,
             "correction": None if ckind is None else {"kind": ckind, "event_id": by},
@@ -257,6 +268,17 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _when(value: Any) -> str:
+    """An ISO time as people read it: the date alone at midnight, else to the minute."""
+    if not isinstance(value, str):
+        return _text(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{moment:%Y-%m-%d}" if moment.time() == datetime.min.time() else f"{moment:%Y-%m-%d %H:%M}"
+
+
 def _marker(d: dict[str, Any] | None) -> str:
     if d is None:
         return ""
@@ -280,47 +302,48 @@ def report_tables(report: dict[str, Any]) -> list[ReportTable]:
     rewards = report["rewards"]
     return [
         ReportTable("subject", "You", ("item", "value"),
-                    [(k, _text(v)) for k, v in facts if v is not None]),
+                    [(k, _when(v)) for k, v in facts if v is not None]),
         ReportTable("identity", "Personal data (decrypted for this report only)",
-                    ("field", "value"), [(k, _text(v)) for k, v in who]),
+                    ("field", "value"),
+                    [(k, _when(v) if k == "recorded at" else _text(v)) for k, v in who]),
         ReportTable("events", "Events furnishers reported",
                     ("when", "type", "amount", "details", "furnisher", "event id", "batch",
                      "status", "dispute"),
-                    [(_text(e["occurred_at"]), e["event_type"], _text(e["amount"]),
+                    [(_when(e["occurred_at"]), e["event_type"], _text(e["amount"]),
                       _text(e["attributes"]), e["furnisher"], e["event_id"],
                       _text(e["batch_id"]), e["status"], _marker(e["disputed"]))
                      for e in report["events"]]),
         ReportTable("corrections", "Corrections", ("recorded", "furnisher", "kind", "of event",
                                                    "correction id"),
-                    [(_text(c["recorded_at"]), _text(c["furnisher"]), c["kind"],
+                    [(_when(c["recorded_at"]), _text(c["furnisher"]), c["kind"],
                       c["target_event_id"], c["event_id"]) for c in report["corrections"]]),
         ReportTable("lists", "List entries", ("list", "grounds", "legal basis", "authority",
                                               "from", "until", "status", "dispute"),
                     [(e["list_id"], e["grounds"], e["legal_basis"], e["authority"],
-                      _text(e["starts_at"]), _text(e["expires_at"] or e["removed_at"]),
+                      _when(e["starts_at"]), _when(e["expires_at"] or e["removed_at"]),
                       e["status"], _marker(e["disputed"])) for e in report["lists"]]),
         ReportTable("scores", "Score history", ("model", "as of", "version", "score", "tier",
                                                 "percentile", "unscorable", "main reasons"),
                     [tuple(_text(v) for v in s) for s in scores], "no score stored"),
         ReportTable("inquiries", "Who asked about you", ("when", "who", "purpose", "product",
                                                         "kind", "result"),
-                    [(_text(i["asked_at"]), _text(i["party_name"] or i["party_id"]),
+                    [(_when(i["asked_at"]), _text(i["party_name"] or i["party_id"]),
                       i["purpose"], _text(i["product_id"]), i["kind"],
                       i["result"] + (f" ({i['refusal_code']})" if i["refusal_code"] else ""))
                      for i in report["inquiries"]]),
         ReportTable("decisions", "Decisions about you", ("when", "who", "product", "purpose",
                                                          "outcome", "review"),
-                    [(_text(d["decided_at"]), d["party_id"], d["product_id"], d["purpose"],
+                    [(_when(d["decided_at"]), d["party_id"], d["product_id"], d["purpose"],
                       d["outcome"], _text(d["review"])) for d in report["decisions"]]),
         ReportTable("consents", "Your consents", ("party", "purpose", "granted", "until",
                                                   "status"),
-                    [(c["party_id"], c["purpose"], _text(c["granted_at"]),
-                      _text(c["expires_at"]), c["status"]) for c in report["consents"]]),
+                    [(c["party_id"], c["purpose"], _when(c["granted_at"]),
+                      _when(c["expires_at"]), c["status"]) for c in report["consents"]]),
         ReportTable("disputes", "Your disputes", ("dispute", "record", "status", "opened",
                                                   "statement"),
                     [(_text(d.get("dispute_id")),
                       _text(d.get("event_id") or d.get("entry_id") or d.get("record")),
-                      _text(d.get("status")), _text(d.get("opened_at")),
+                      _text(d.get("status")), _when(d.get("opened_at")),
                       _text(d.get("statement"))) for d in report["disputes"]]),
         ReportTable("rewards", f"Rewards ({rewards['model']})", ("reward", "requirement",
                                                                  "status"),
@@ -328,6 +351,6 @@ def report_tables(report: dict[str, Any]) -> list[ReportTable]:
                     + [(r["name"], r["requirement"], "locked") for r in rewards["locked"]],
                     rewards.get("note") or "none"),
         ReportTable("notices", "Notices sent to you", ("when", "kind", "details"),
-                    [(_text(n["created_at"]), n["kind"], _text(n["body"]))
+                    [(_when(n["created_at"]), n["kind"], _text(n["body"]))
                      for n in report["notices"]]),
     ]
