@@ -82,7 +82,7 @@ def _read_table(path: Path) -> pa.Table:
         "read_csv(?, header = true, all_varchar = true)")
     con = duckdb.connect()
     try:
-        return con.execute(f"SELECT * FROM {reader}", [str(path)]).to_arrow_table()
+        return con.sql(f"SELECT * FROM {reader}", params=[str(path)]).to_arrow_table()
     except duckdb.Error as exc:
         raise XinyongError("GROUPS_FILE_UNREADABLE", f"{path} is not a CSV file with a header "
                            f"row nor a Parquet file: {str(exc).splitlines()[0]}",
