@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from tests.scoring.registry.conftest import CARD_ID
+from tests.scoring.registry.conftest import CARD_ID, late_bills_card
 from xinyong.errors import XinyongError
 from xinyong.scoring.registry import (
     champion,
     describe_artifact,
     models_to_score,
     promote,
+    register_fitted,
     register_model,
     registered_models,
     registrations,
     retire,
     shadows,
 )
+from xinyong.scoring.scorecard import save_scorecard
 from xinyong.store import Store
 
 
@@ -156,3 +159,14 @@ def test_the_table_itself_refuses_a_second_champion_for_a_kind(fresh: Store) -> 
     with pytest.raises(duckdb.ConstraintException):
         fresh.con.execute("INSERT INTO model_champions VALUES ('person', 'rongcheng-like', "
                           "current_timestamp)")
+
+
+def test_a_fitted_scorecard_is_registered_when_the_home_has_a_store(carded: Store,
+                                                                    tmp_path: Path) -> None:
+    home = carded.home
+    carded.close()
+    first = register_fitted(home, CARD_ID, subject_kind="person")
+    assert first is not None and first.status == "draft"
+    assert register_fitted(home, CARD_ID, subject_kind="person") == first  # a re-fit, unchanged
+    save_scorecard(late_bills_card(), tmp_path / "bare")
+    assert register_fitted(tmp_path / "bare", CARD_ID) is None  # no store: nothing to register

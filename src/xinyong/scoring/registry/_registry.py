@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
@@ -190,6 +191,29 @@ def register_model(
         con.execute("ROLLBACK")
         raise
     return registrations(con, model_id, kind)[0]
+
+
+def register_fitted(
+    home: Path | None, model_id: str, *, subject_kind: str = "person",
+    provider: str | None = None, actor: str = OPERATOR,
+) -> RegisteredModel | None:
+    """Register a scorecard just saved by ``xinyong model fit`` as a draft, when the home has a
+    store (None when it has none). A re-fit with unchanged bytes keeps its registration; a
+    changed artifact of a shadow or champion raises ``MODEL_IN_USE``."""
+    try:
+        store = Store.open(home)
+    except XinyongError as exc:
+        if exc.code == "NO_STORE":
+            return None
+        raise
+    with store:
+        try:
+            return register_model(store, model_id, subject_kind=subject_kind,
+                                  provider=provider, actor=actor)
+        except XinyongError as exc:
+            if exc.code != "ALREADY_REGISTERED":
+                raise
+            return registrations(store.con, model_id, subject_kind)[0]
 
 
 def promote(
