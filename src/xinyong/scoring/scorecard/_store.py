@@ -38,6 +38,7 @@ from xinyong.scoring.features import (
     parse_feature_view,
 )
 from xinyong.scoring.scorecard._artifact import REASON_SLOTS, Scorecard
+from xinyong.scoring.scorecard._bins import Characteristic
 from xinyong.scoring.scorecard._deployment import FeatureViewRecord
 from xinyong.scoring.scorecard._fit import ScorecardModel
 from xinyong.scoring.scorecard._sql import quote, scoring_stages, transpile
@@ -98,9 +99,20 @@ def fit_frame(model: ScorecardModel, frame: pd.DataFrame, view: FeatureView) -> 
     categorical = [f.name for f in view.features if f.kind == "categorical"]
     model.set_params(categorical=tuple(categorical))
     model.fit(frame[view.names], frame[OUTCOME].astype(bool))
-    card: Scorecard = replace(model.scorecard_, feature_view=record_of(view))
+    fitted: Scorecard = model.scorecard_
+    card = replace(fitted, feature_view=record_of(view),
+                   characteristics=tuple(_described(c, view.feature(c.name).spec.description)
+                                         for c in fitted.characteristics))
     model.scorecard_ = card
     return card
+
+
+def _described(c: Characteristic, description: str) -> Characteristic:
+    """``c`` with reason sentences that say what the feature is, in the view's words."""
+    best = max(range(len(c.bins)), key=lambda i: (c.bins[i].points, -i))
+    return replace(c, bins=tuple(
+        replace(b, reason=f"{description}: {b.phrase()} (best: {c.bins[best].phrase()}).")
+        for b in c.bins))
 
 
 def store_sql(card: Scorecard, as_of: date, *, dialect: str = "duckdb", events: str = EVENTS,

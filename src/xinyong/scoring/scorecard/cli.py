@@ -1,5 +1,8 @@
 """``xinyong model fit`` and ``xinyong model evaluate``: learned scorecards from the command line.
 
+``fit`` learns from a data file (``--data --target``) or from the store (``--features VIEW
+--as-of DATE``); scoring and explaining on the store live in :mod:`._cli_store`.
+
 The commands are plain functions; :func:`register` adds them to the ``model`` Typer app that
 ``xinyong.cli`` owns. Errors a user can cause (a missing file, an unknown column, a target that is
 not binary) are raised as :class:`~xinyong.errors.XinyongError`, which the CLI prints with their
@@ -11,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,9 +24,12 @@ from rich.console import Console
 from rich.table import Table
 
 from xinyong.errors import XinyongError
+from xinyong.scoring.features import load_feature_view
 from xinyong.scoring.scorecard._fit import ScorecardModel
 from xinyong.scoring.scorecard._home import check_model_id, load_scorecard, save_scorecard
 from xinyong.scoring.scorecard._metrics import evaluate
+from xinyong.scoring.scorecard._store import fit_store
+from xinyong.store import Store
 
 out = Console()
 
@@ -34,9 +41,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 
 
 def register(model_app: typer.Typer) -> None:
-    """Add ``fit`` and ``evaluate`` to the ``xinyong model`` command group."""
+    """Add ``fit``, ``evaluate`` and the store commands (:mod:`._cli_store`) to ``model``."""
+    from xinyong.scoring.scorecard._cli_store import register as register_store
+
     model_app.command("fit")(fit)
     model_app.command("evaluate")(evaluate_command)
+    register_store(model_app)
 
 
 def read_data(path: Path) -> pd.DataFrame:
@@ -71,8 +81,18 @@ def _emit(value: Any) -> None:
 
 
 def fit(
-    data: DataOpt,
-    target: Annotated[str, typer.Option("--target", help="The outcome column (good/bad, 0/1).")],
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="Training data: a .csv or .parquet file with one row per applicant "
+        "(or use --features to train on the store).")] = None,
+    target: Annotated[str | None, typer.Option(
+        "--target", help="The outcome column of --data (good/bad, 0/1).")] = None,
+    features: Annotated[str | None, typer.Option(
+        "--features", help="Train on the store instead: a feature view (shipped name such as "
+        "bureau-basic, or a .toml path) computed at --as-of, with the store's synthetic "
+        "outcomes.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="With --features: the date the features are computed at "
+        "(YYYY-MM-DD).")] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="A column to leave out "
                                                       "(repeat, or separate with commas).")] = None,
     model_id: Annotated[str | None, typer.Option("--id", help="Model id; the artifact is saved "
@@ -91,17 +111,35 @@ def fit(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Learn a scorecard from outcomes and save it as a JSON artifact."""
-    frame = read_data(data)
-    X, y = _split_target(frame, target)
-    model = ScorecardModel(
-        model_id=check_model_id(model_id or data.stem.replace("_", "-")),
+    """Learn a scorecard from outcomes and save it as a JSON artifact.
+
+    Either from a file (``--data FILE --target COL``) or from the store (``--features VIEW
+    --as-of DATE``: the view's features at that date, with the store's synthetic outcomes).
+    """
+    if (data is None) == (features is None):
+        raise XinyongError("BAD_OPTION", "give either --data FILE --target COL or --features "
+                           "VIEW --as-of DATE", field="--data")
+    options: dict[str, Any] = dict(
         bad_label=bad, exclude=tuple(_names(exclude)),
         allow_protected=tuple(_names(allow_protected)), pdo=pdo, odds=odds, points=points,
         score_range=score_range)
-    with data.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    card = model.fit(X, y, data_sha256=digest).scorecard_
+    if features is not None:
+        view = load_feature_view(features)
+        day = _day(as_of)
+        model = ScorecardModel(model_id=check_model_id(model_id or view.name), **options)
+        with Store.open(home, read_only=True) as store:
+            card = fit_store(model, store, view, day)
+    else:
+        assert data is not None
+        if target is None:
+            raise XinyongError("BAD_OPTION", "--data needs --target, the outcome column",
+                               field="--target")
+        X, y = _split_target(read_data(data), target)
+        model = ScorecardModel(
+            model_id=check_model_id(model_id or data.stem.replace("_", "-")), **options)
+        with data.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        card = model.fit(X, y, data_sha256=digest).scorecard_
     path = save_scorecard(card, home)
     t = card.training
     info = {
@@ -112,6 +150,9 @@ def fit(
         "protected_attributes_used": list(card.exclusions.protected_used),
         "non_monotonic": [{"characteristic": n, "why": w} for n, w in card.binning.non_monotonic],
         "metrics": {"auc": t.auc, "ks": t.ks, "gini": t.gini},
+        "version": card.version,
+        "feature_view": ({"name": card.feature_view.name, "version": card.feature_view.version,
+                          "sha256": card.feature_view.sha256} if card.feature_view else None),
     }
     if as_json:
         _emit(info)
@@ -133,6 +174,21 @@ def fit(
     else:
         out.print("Every characteristic is monotonic in the bad rate.")
     out.print(f"Training AUC {t.auc:.3f}, KS {t.ks:.3f}, Gini {t.gini:.3f}.")
+    if card.feature_view:
+        out.print(f"Trained on feature view {card.feature_view.name} "
+                  f"(sha256 {card.feature_view.sha256[:12]}…); score it on the store with "
+                  f"`xinyong model score --model {card.id} --as-of DATE`.")
+
+
+def _day(text: str | None) -> date:
+    if not text:
+        raise XinyongError("BAD_OPTION", "--features needs --as-of, the date the features are "
+                           "computed at (YYYY-MM-DD)", field="--as-of")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise XinyongError("BAD_DATE", f"'{text}' is not a date like 2026-11-01",
+                           field="--as-of") from None
 
 
 def evaluate_command(
