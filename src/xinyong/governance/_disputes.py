@@ -110,8 +110,9 @@ class Dispute:
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"dispute_id": self.dispute_id, "record": self.record,
                                 "description": self.description}
-        for name in ("target_kind", "furnisher", "event_id", "event_type", "entry_id", "reason",
-                     "statement", "added_information", "opened_by", "status", "answer_note"):
+        for name in ("target_kind", "furnisher", "event_id", "event_seq", "event_type",
+                     "entry_id", "reason", "statement", "added_information", "opened_by",
+                     "status", "answer_note"):
             data[name] = getattr(self, name)
         for name in ("occurred_at", "opened_at", "notify_by", "respond_by", "notified_at",
                      "answered_at", "suppressed_at", "certified_at"):
