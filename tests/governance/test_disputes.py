@@ -325,6 +325,9 @@ def test_explain_marks_the_disputed_reason(store: Store) -> None:
             == "bill.paid_late"]
     assert late and all(r.disputed for r in late)
     assert explained.disputes[0]["statement"] == "paid on time"
+    assert explained.disputed_lines() == [
+        'bill.paid_late on 2026-10-01 reported by city-power (city-power:L1): disputed, open; '
+        'the subject says: "paid on time"']
 
 
 def test_list_entry_dispute_is_answered_by_the_authority(store: Store) -> None:

@@ -74,6 +74,12 @@ class Explanation:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def disputed_lines(self) -> list[str]:
+        """One line per disputed record, for text output."""
+        return [f"{d['description']} ({d['record']}): disputed, {d['status']}"
+                + (f'; the subject says: "{d["statement"]}"' if d["statement"] else "")
+                for d in self.disputes]
+
 
 def _hypothetical_event(rule: CompiledRule, store: Store) -> dict[str, Any]:
     """The least favourable event of the rule's type: its gain is a floor, never oversold."""
