@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from tests.decisions.conftest import _good_person, batch
+from tests.decisions.conftest import _good_org, _good_person, batch
 from tests.ingest.test_ingest import write_csv
-from xinyong.catalog.identifiers import generate_prc_resident_ids
+from xinyong.catalog.identifiers import generate_prc_resident_ids, generate_usccs
 from xinyong.cli import app
 from xinyong.decisions import add_listing, grant_consent, register_party
 from xinyong.decisions._decide import request_score
 from xinyong.errors import XinyongError
 from xinyong.governance._disputes import answer_dispute, open_dispute
-from xinyong.governance._identity import record_identity
+from xinyong.governance._identity import erase_subject, record_identity
 from xinyong.governance._report import subject_report
 from xinyong.governance._report_html import render_html
 from xinyong.ingest import ingest_file
@@ -32,6 +32,7 @@ from xinyong.store import Store
 AS_OF = date(2026, 11, 1)
 NOW = datetime(2026, 11, 2, 9, 0)
 EVIL = "<script>alert('x')</script>"
+ORG = generate_usccs(np.random.default_rng(4), 1)[0]
 SECTIONS = {"report", "subject", "identity", "events", "corrections", "lists", "scores",
             "inquiries", "decisions", "consents", "disputes", "rewards", "notices"}
 runner = CliRunner()
@@ -43,8 +44,10 @@ def world(tmp_path: Path) -> Iterator[tuple[Store, str]]:
     a score run, a consent and an inquiry, a court listing, a dispute and personal fields."""
     (person,) = generate_prc_resident_ids(np.random.default_rng(3), 1)
     rows = [{"subject_id": person, "subject_kind": "person", **r} for r in _good_person("a")]
+    furnishers = ["test-furnisher"] * (len(rows) - 1) + [EVIL]
+    rows += [{"subject_id": ORG, "subject_kind": "organisation", **r} for r in _good_org("o")]
+    furnishers += ["test-furnisher"] * (len(rows) - len(furnishers))
     table = batch(rows)
-    furnishers = ["test-furnisher"] * (table.num_rows - 1) + [EVIL]
     table = table.set_column(0, "furnisher", [furnishers])
     store = Store.init(tmp_path / "home")
     store.append_events(table)
@@ -119,6 +122,21 @@ def test_a_record_deleted_after_a_dispute_shows_so(world: tuple[Store, str]) -> 
     events = {e["event_id"]: e for e in subject_report(store, key, now=NOW)["events"]}
     assert events["a-5"]["status"] == f"deleted after dispute #{dispute['dispute_id']}"
     assert events["a-5"]["disputed"]["status"] == "deleted"
+
+
+def test_an_organisation_has_no_personal_fields(world: tuple[Store, str]) -> None:
+    store, _ = world
+    key = store.find_subject(ORG)[0]
+    report = subject_report(store, key, now=NOW)
+    assert report["subject"]["kind"] == "organisation"
+    assert report["identity"]["status"] == "not kept"
+    assert report["scores"]["sesame-like"][0]["score"] is not None
+    for attempt, code in [(lambda: record_identity(store, key, name="Acme", now=NOW),
+                           "IDENTITY_PERSON_ONLY"),
+                          (lambda: erase_subject(store, key, now=NOW), "ERASURE_PERSON_ONLY")]:
+        with pytest.raises(XinyongError) as caught:
+            attempt()
+        assert caught.value.code == code
 
 
 def test_the_report_is_free_and_audited(world: tuple[Store, str]) -> None:
