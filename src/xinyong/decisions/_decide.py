@@ -43,7 +43,13 @@ from xinyong.decisions._scores import StoredScore, cached_rulebook, latest_score
 from xinyong.decisions._tables import transaction
 from xinyong.errors import XinyongError
 from xinyong.profiles import Purpose
-from xinyong.scoring.registry import ModelFace, champion, describe_artifact, model_face
+from xinyong.scoring.registry import (
+    ModelFace,
+    champion,
+    describe_artifact,
+    model_face,
+    rulebook_face,
+)
 from xinyong.store import Store, fetch_one
 
 KEY_FACTORS = 4
@@ -129,9 +135,7 @@ def _face(store: Store, model_id: str) -> ModelFace:
         if exc.code != "UNKNOWN_MODEL":
             raise
         return model_face(model_id, store.home)
-    sentences = {(code, -1): text for code, text in rulebook.reason_sentences().items()}
-    return ModelFace(model_id, (rulebook.spec.scale.min, rulebook.spec.scale.max), rulebook,
-                     sentences)
+    return rulebook_face(rulebook)
 
 
 def request_score(
@@ -229,7 +233,7 @@ def decide(
 
 def _check_tiers(product: Product, face: ModelFace, store: Store) -> None:
     """Refuse a product that names no model when it asks for tiers the champion lacks."""
-    tiers = set() if face.rulebook is None else {t.name for t in face.rulebook.spec.tiers}
+    tiers = set(face.tiers)
     wanted = {t for row in product.spec.rows for t in row.when.tier_in or ()}
     if wanted - tiers:
         family = describe_artifact(face.model_id, store.home).family

@@ -61,6 +61,18 @@ def test_list_show_promote_score_round_trip(home: Path) -> None:
     assert named["model"] == "rongcheng-like" and named["as_of"] == "2026-11-03"
 
 
+def test_a_shadow_scorecard_is_scored_by_every_run(home: Path) -> None:
+    h = ("--home", str(home))
+    save_scorecard(late_bills_card(), home)
+    run("model", "register", CARD_ID, "--kind", "person", *h)
+    run("model", "promote", CARD_ID, "--to", "shadow", *h)
+    scored = run("score", "--as-of", "2026-11-01", *h)
+    runs = {r["model"]: r for r in scored["runs"]}
+    assert set(runs) == {"sesame-like", CARD_ID}
+    assert runs[CARD_ID]["status"] == {"person": "shadow"}
+    assert runs[CARD_ID]["subjects"] == 150  # its feature view scores people only
+
+
 def test_register_and_show_a_scorecard(home: Path) -> None:
     h = ("--home", str(home))
     save_scorecard(late_bills_card(), home)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.decisions.conftest import AS_OF, NOW, World
-from tests.scoring.registry.conftest import CARD_ID, LATE_SENTENCE, store_scorecard_run
+from tests.scoring.registry.conftest import CARD_ID, FEATURE, LATE_SENTENCE
 from xinyong.decisions import decide, grant_consent, parse_product, register_party, request_score
 from xinyong.errors import XinyongError
 from xinyong.scoring.engine import score_population
-from xinyong.scoring.registry import promote, register_model
+from xinyong.scoring.models import score_model
+from xinyong.scoring.registry import model_face, promote, register_model
 from xinyong.scoring.rulebook import load_rulebook
 
 CREDIT = "extension_of_credit"
@@ -82,38 +83,42 @@ def test_products_that_name_a_model_keep_it(bank: World) -> None:
 def test_a_scorecard_champion_explains_with_its_bin_sentences(bank: World) -> None:
     register_model(bank.store, CARD_ID, subject_kind="person", provider="Acme Scoring Ltd")
     crown(bank, CARD_ID)
-    store_scorecard_run(bank.store, AS_OF, {bank.key(bank.low): 40.0,
-                                            bank.key(bank.high): 25.0})
-    model, scale, reasons = ask(bank, bank.low)
+    score_model(bank.store, CARD_ID, AS_OF)  # the scorecard's own batch run on the store
+    model, scale, reasons = ask(bank, bank.low)  # six late bills in the last 12 months
     assert (model, scale) == (CARD_ID, (350.0, 950.0))
-    assert reasons == [("bills_paid_late", LATE_SENTENCE, 40.0)]
-    # missing and special bins both lose 25 points: the sentence cannot say which, so it is
-    # the characteristic's own, true of either
-    (_, sentence, _), = ask(bank, bank.high)[2]
-    assert sentence.startswith("bills_paid_late is not in its best-scoring group")
+    assert reasons == [(FEATURE, LATE_SENTENCE, 40.0)]
+    assert ask(bank, bank.high)[2] == []  # nothing late: no points lost, no reason
+
+
+def test_bins_that_lose_the_same_points_share_a_sentence_true_of_either(bank: World) -> None:
+    face = model_face(CARD_ID, bank.home)  # missing and special bins both lose 25 points
+    assert face.sentence(FEATURE, 40.0) == LATE_SENTENCE
+    assert face.sentence(FEATURE, 25.0).startswith(f"{FEATURE} is not in its best-scoring group")
+    assert face.tiers == ("poor", "fair", "good", "very_good", "excellent")
 
 
 def test_a_scorecard_champion_gives_a_complete_adverse_action_notice(bank: World) -> None:
     register_model(bank.store, CARD_ID, subject_kind="person")
     crown(bank, CARD_ID)
-    store_scorecard_run(bank.store, AS_OF, {bank.key(bank.low): 40.0})
+    score_model(bank.store, CARD_ID, AS_OF)
     decision = decide(bank.store, party_id="acme-bank", subject_id=bank.low, product=product(),
                       purpose=CREDIT, now=NOW)
     assert decision.outcome == "decline"
     notice = decision.notice
     assert notice is not None
     assert (notice.model, notice.scale, notice.score) == (CARD_ID, (350.0, 950.0), 580.0)
+    assert notice.tier == decision.score.tier == "fair"
     assert [(k.code, k.sentence, k.points) for k in notice.key_factors] == [
-        ("bills_paid_late", LATE_SENTENCE, 40.0)]
+        (FEATURE, LATE_SENTENCE, 40.0)]
     assert notice.decisive_rows[0]["row"] == "too-low"
     assert str(decision.decision_id) in notice.human_review
 
 
 def test_a_product_asking_for_tiers_the_champion_lacks_is_refused(bank: World) -> None:
-    register_model(bank.store, CARD_ID, subject_kind="person")
-    crown(bank, CARD_ID)
-    store_scorecard_run(bank.store, AS_OF, {})
+    crown(bank, "rongcheng-like")
+    score_population(bank.store, load_rulebook("rongcheng-like"), AS_OF)
     with pytest.raises(XinyongError) as caught:
         decide(bank.store, party_id="acme-bank", subject_id=bank.low,
                product=product(when={"tier_in": ["poor"]}), purpose=CREDIT, now=NOW)
     assert caught.value.code == "PRODUCT_MODEL_MISMATCH"
+    assert "name the product's model" in caught.value.message

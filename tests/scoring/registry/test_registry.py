@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scoring.registry.conftest import CARD_ID, late_bills_card
+from tests.scoring.registry.conftest import CARD_ID, file_fitted_card, late_bills_card
 from xinyong.errors import XinyongError
 from xinyong.scoring.registry import (
     champion,
@@ -170,3 +170,29 @@ def test_a_fitted_scorecard_is_registered_when_the_home_has_a_store(carded: Stor
     assert register_fitted(home, CARD_ID, subject_kind="person") == first  # a re-fit, unchanged
     save_scorecard(late_bills_card(), tmp_path / "bare")
     assert register_fitted(tmp_path / "bare", CARD_ID) is None  # no store: nothing to register
+
+
+def test_a_scorecard_that_cannot_score_the_store_is_never_promoted(fresh: Store) -> None:
+    save_scorecard(file_fitted_card(), fresh.home)
+    register_model(fresh, "from-a-file", subject_kind="person")  # a draft, for the record
+    with pytest.raises(XinyongError) as caught:
+        promote(fresh, "from-a-file", "shadow")
+    assert caught.value.code == "CANNOT_SCORE_STORE"
+    assert "--features" in caught.value.message
+
+
+def test_a_changed_artifact_is_promoted_only_after_registering_it_again(carded: Store) -> None:
+    register_model(carded, CARD_ID, subject_kind="person")
+    path = carded.home / "models" / f"{CARD_ID}.json"
+    path.write_text(path.read_text("utf-8").replace('"auc": 0.7', '"auc": 0.71'), "utf-8")
+    with pytest.raises(XinyongError) as caught:
+        promote(carded, CARD_ID, "shadow")
+    assert caught.value.code == "ARTIFACT_CHANGED"
+    register_model(carded, CARD_ID, subject_kind="person")
+    assert [r.status for r in promote(carded, CARD_ID, "shadow")] == ["shadow"]
+
+
+def test_a_scorecard_is_registered_for_the_kind_of_its_feature_view(carded: Store) -> None:
+    with pytest.raises(XinyongError) as caught:
+        register_model(carded, CARD_ID, subject_kind="organisation")
+    assert caught.value.code == "KIND_NOT_SCORED"

@@ -16,6 +16,7 @@ from xinyong.scoring.registry._artifacts import (
     ModelFace,
     describe_artifact,
     model_face,
+    rulebook_face,
 )
 from xinyong.scoring.registry._registry import (
     STATUSES,
@@ -51,5 +52,6 @@ __all__ = [
     "registered_models",
     "registrations",
     "retire",
+    "rulebook_face",
     "shadows",
 ]

@@ -34,7 +34,8 @@ class Artifact:
     provider: str
     description: str
     sha256: str
-    subject_kinds: tuple[str, ...]  # the kinds the model can score (a scorecard: any)
+    subject_kinds: tuple[str, ...]  # the kinds the model can score
+    cannot_score_store: str | None = None  # why it cannot score the store, if it cannot
 
 
 def _shipped_text(model_id: str) -> bytes | None:
@@ -73,11 +74,23 @@ def describe_artifact(model_id: str, home: Path | None = None) -> Artifact:
             f"({', '.join(shipped_rulebooks())}) nor a scorecard saved in {models_dir(home)} "
             "(`xinyong model fit` saves one)", field="model") from None
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    version = str(getattr(card, "version", "") or card.created_at or digest[:12])
+    version = str(getattr(card, "version", "") or digest[:12])
     description = (f"learned scorecard: {len(card.characteristics)} characteristics, trained on "
                    f"{card.training.rows:,} rows for target {card.target_name!r}")
+    record = getattr(card, "feature_view", None)
+    if record is None:
+        return Artifact(model_id, "scorecard", version,
+                        _provider(getattr(card, "provider", None)), description, digest,
+                        ("organisation", "person"),
+                        "it was fitted on a data file, not on the event log's features, so it "
+                        "cannot score the store (`xinyong model fit --features VIEW --as-of "
+                        "DATE` fits one that can)")
+    from xinyong.scoring.features import parse_feature_view
+
+    view = parse_feature_view(record.definition, where=f"feature view of scorecard {model_id!r}")
     return Artifact(model_id, "scorecard", version, _provider(getattr(card, "provider", None)),
-                    description, digest, ("organisation", "person"))
+                    f"{description}, on feature view {record.name} {record.version}", digest,
+                    (view.applies_to,))
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,7 @@ class ModelFace:
 
     model_id: str
     scale: tuple[float, float]
+    tiers: tuple[str, ...]
     rulebook: Rulebook | None  # None for a scorecard
     _sentences: dict[tuple[str, int], str]  # (code, micro-points lost) -> sentence; -1: any
 
@@ -103,10 +117,7 @@ class ModelFace:
 def model_face(model_id: str, home: Path | None = None) -> ModelFace:
     """The :class:`ModelFace` of a shipped rulebook or a saved scorecard."""
     if _shipped_text(model_id) is not None:
-        rulebook = load_rulebook(model_id)
-        sentences = {(code, -1): text for code, text in rulebook.reason_sentences().items()}
-        return ModelFace(model_id, (rulebook.spec.scale.min, rulebook.spec.scale.max), rulebook,
-                         sentences)
+        return rulebook_face(load_rulebook(model_id))
     from xinyong.scoring.scorecard import load_scorecard
 
     card = load_scorecard(model_id, home)
@@ -121,4 +132,12 @@ def model_face(model_id: str, home: Path | None = None) -> ModelFace:
         best = max(c.bins, key=lambda b: b.points)
         by_bin[(c.name, -1)] = f"{c.name} is not in its best-scoring group ({best.phrase()})."
     scale = (card.scaling.range_min, card.scaling.range_max)
-    return ModelFace(model_id, scale, None, by_bin)
+    tiers = tuple(name for name, _ in getattr(card, "tiers", ()))
+    return ModelFace(model_id, scale, tiers, None, by_bin)
+
+
+def rulebook_face(rulebook: Rulebook) -> ModelFace:
+    """The :class:`ModelFace` of a parsed rulebook: its scale, tiers and rule reasons."""
+    sentences = {(code, -1): text for code, text in rulebook.reason_sentences().items()}
+    return ModelFace(rulebook.id, (rulebook.spec.scale.min, rulebook.spec.scale.max),
+                     tuple(t.name for t in rulebook.spec.tiers), rulebook, sentences)

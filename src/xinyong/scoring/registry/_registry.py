@@ -229,6 +229,15 @@ def promote(
     targets = registrations(con, model_id, subject_kind)
     for reg in targets:
         _check_promotion(reg, to)
+    artifact = describe_artifact(model_id, store.home)
+    if artifact.cannot_score_store is not None:
+        raise XinyongError("CANNOT_SCORE_STORE", f"{model_id} cannot be {to}: "
+                           f"{artifact.cannot_score_store}", field="model")
+    if any(reg.artifact_sha256 != artifact.sha256 for reg in targets):
+        raise XinyongError("ARTIFACT_CHANGED", f"the artifact of {model_id} changed since it was "
+                           f"registered; register it again (`xinyong model register {model_id} "
+                           f"--kind {targets[0].subject_kind}`) to record the new version, then "
+                           "promote it", field="model")
     at = _now(now)
     changed: list[tuple[str, str]] = []
     con.execute("BEGIN TRANSACTION")

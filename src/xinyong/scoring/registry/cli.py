@@ -114,8 +114,11 @@ def _details(model_id: str, artifact: Artifact, home: Path) -> dict[str, Any]:
 
     card = load_scorecard(model_id, home)
     t = card.training
+    record = getattr(card, "feature_view", None)
     return {"characteristics": len(card.characteristics),
             "scale": [card.scaling.range_min, card.scaling.range_max],
+            "tiers": {name: least for name, least in getattr(card, "tiers", ())},
+            "feature_view": None if record is None else f"{record.name} {record.version}",
             "training_rows": t.rows, "training_bad": t.bad,
             "metrics": {"auc": t.auc, "ks": t.ks, "gini": t.gini}}
 
@@ -153,6 +156,9 @@ def show_command(model_id: ModelArg, home: HomeOpt = None, as_json: JsonOpt = Fa
         out.print("Tiers: " + ", ".join(f"{n} ≥ {m:g}" for n, m in info["tiers"].items()))
     else:
         m = info["metrics"]
+        view = info["feature_view"] or "none: fitted on a data file, it cannot score the store"
+        out.print(f"Feature view: {view}. Tiers: "
+                  + ", ".join(f"{n} ≥ {m:g}" for n, m in info["tiers"].items()))
         out.print(f"{info['characteristics']} characteristics, trained on "
                   f"{info['training_rows']:,} rows ({info['training_bad']:,} bad): AUC "
                   f"{m['auc']:.3f}, KS {m['ks']:.3f}, Gini {m['gini']:.3f}.")
