@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.decisions.conftest import AS_OF, World
 from tests.scoring.registry.conftest import CARD_ID, late_bills_card
 from xinyong.cli import app, main
+from xinyong.errors import XinyongError
 from xinyong.scoring.scorecard import save_scorecard
 
 runner = CliRunner()
@@ -107,3 +109,22 @@ def test_refusals_exit_2_with_their_code_and_no_traceback(
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert code in err and "Traceback" not in err
+
+
+def test_one_subject_is_scored_with_the_champion_of_its_kind(world: World) -> None:
+    world.store.close()  # the CLI opens the store itself
+    h = ("--home", str(world.home))
+    day = ("--as-of", AS_OF.isoformat())
+    assert run("score", "--subject", world.low, *day, *h)["tier"] == "poor"  # sesame-like
+    run("model", "promote", "rongcheng-like", "--to", "shadow", "--kind", "person", *h)
+    run("model", "promote", "rongcheng-like", "--to", "champion", "--kind", "person", *h)
+    assert run("score", "--subject", world.low, *day, *h)["tier"] in {"A", "B", "C", "D"}
+    assert run("score", "--subject", world.low, "--model", "sesame-like", *day, *h)[
+        "tier"] == "poor"
+    run("model", "register", CARD_ID, "--kind", "person", *h)
+    run("model", "promote", CARD_ID, "--to", "shadow", *h)
+    run("model", "promote", CARD_ID, "--to", "champion", *h)
+    result = runner.invoke(app, ["score", "--subject", world.low, *day, *h, "--json"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, XinyongError)
+    assert result.exception.code == "ONLINE_RULEBOOK_ONLY"
