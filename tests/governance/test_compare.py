@@ -227,7 +227,7 @@ def test_model_pair_end_to_end(population_home: tuple[Path, Path, Path]) -> None
                   "--as-of", as_of]):
         text = runner.invoke(app, [*args, "--home", str(home)])
         assert text.exit_code == 0, (text.output, text.exception)
-    assert "Tier migration" in text.stdout and "Fairness of sesame-next" in text.stdout
+    assert "Tier migration" in text.stdout and "Fairness, A → B" in text.stdout
 
     missing = runner.invoke(app, ["audit", "drift", "--model", "sesame-like", "--from",
                                   "2026-01-01", "--to", as_of, "--home", str(home)])

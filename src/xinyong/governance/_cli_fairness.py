@@ -94,9 +94,9 @@ def _pct(value: float | None) -> str:
     return "<k" if value is None else f"{value:.1%}"
 
 
-def _render_fairness(report: dict[str, Any], title: str = "") -> None:
+def _render_fairness(report: dict[str, Any]) -> None:
     out.print(f"[bold]Fairness of {report['model']} {report['model_version']}[/] as of "
-              f"{report['as_of']}{title}: {report['labelled']:,} labelled of "
+              f"{report['as_of']}: {report['labelled']:,} labelled of "
               f"{report['subjects']:,} subjects; figures need ≥ {report['min_group']} subjects; "
               f"adverse-impact ratio flagged below {report['air_threshold']}")
     products = report["products"]
@@ -205,8 +205,48 @@ def _render_compare(report: dict[str, Any]) -> None:
     for s in report["skipped_products"]:
         out.print(f"[dim]skipped {s['product']}: {s['reason']}[/]")
     if report["fairness"] is not None:
-        for side in ("a", "b"):
-            _render_fairness(report["fairness"][side], f" ({side.upper()})")
+        _render_fairness_change(report["fairness"]["a"], report["fairness"]["b"])
+
+
+def _render_fairness_change(a: dict[str, Any], b: dict[str, Any]) -> None:
+    """Per attribute and group, each product's approval rate and adverse-impact ratio under A
+    and under B side by side (a flag under either is shown in red)."""
+    products = [p for p in a["products"] if p in b["products"]]
+    out.print(f"[bold]Fairness, A → B[/]: approval rate (adverse-impact ratio); groups under "
+              f"{a['min_group']} subjects are withheld")
+    for attribute, fig_a in a["attributes"].items():
+        groups_b = {g["group"]: g for g in b["attributes"][attribute]["groups"]}
+        table = Table(title=attribute, show_edge=False)
+        table.add_column("group")
+        table.add_column("mean score", justify="right")
+        for p in products:
+            table.add_column(p, justify="right")
+        for ga in fig_a["groups"]:
+            gb = groups_b[ga["group"]]
+            if ga["suppressed"] or gb["suppressed"]:
+                table.add_row(ga["group"], "suppressed")
+                continue
+            cells = []
+            for p in products:
+                sides = []
+                for g in (ga, gb):
+                    air = g["air"][p]
+                    text = f"{_pct(g['approval'][p])} ({'—' if air is None else f'{air:.2f}'})"
+                    sides.append(f"[bold red]⚠ {text}[/]" if g["air_flag"][p] else text)
+                cells.append(" → ".join(sides))
+            table.add_row(ga["group"], f"{_num(ga['mean'])} → {_num(gb['mean'])}", *cells)
+        out.print(table)
+    for side, report in (("A", a), ("B", b)):
+        flags = report["flags"]
+        out.print(f"{side} ({report['model']}): " + (
+            f"[bold red]{len(flags)} adverse-impact flag(s)[/]" if flags else "[green]no flag[/]"))
+
+
+def _rows(rows: list[int]) -> str:
+    if not rows:
+        return "no row"
+    first = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+    return f"{len(rows):,} row{'s' if len(rows) > 1 else ''} ({first})"
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -228,9 +268,8 @@ def groups_load(
     out.print(f"Loaded {', '.join(load.attributes)} for {load.matched:,} subjects from "
               f"{load.rows:,} rows (kept apart from scoring, without the IDs).")
     if load.invalid_rows or load.unknown_rows:
-        out.print(f"[yellow]Left out[/]: {len(load.invalid_rows):,} rows with an invalid ID "
-                  f"(first rows {load.invalid_rows[:10]}), {len(load.unknown_rows):,} naming no "
-                  f"known subject (first rows {load.unknown_rows[:10]}).")
+        out.print(f"[yellow]Left out[/]: {_rows(load.invalid_rows)} with an invalid ID, "
+                  f"{_rows(load.unknown_rows)} naming no known subject.")
 
 
 def groups_clear(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
