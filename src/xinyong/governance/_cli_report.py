@@ -22,7 +22,7 @@ from rich.table import Table
 
 from xinyong.errors import XinyongError
 from xinyong.governance._identity import erase_subject, record_identity
-from xinyong.governance._report import report_tables, subject_report
+from xinyong.governance._report import readable_time, report_tables, subject_report
 from xinyong.governance._report_html import render_html
 from xinyong.store import Store
 
@@ -68,7 +68,7 @@ def report_command(
         return
     meta = report["report"]
     out.print(f"[bold]Your xinyong report[/] ({meta['profile']} profile, made "
-              f"{meta['generated_at']} UTC). {meta['note']}")
+              f"{readable_time(meta['generated_at'])} UTC). {meta['note']}")
     for section in report_tables(report):
         if not section.rows:
             out.print(f"\n[bold]{section.title}[/]: {section.empty}")

@@ -268,7 +268,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _when(value: Any) -> str:
+def readable_time(value: Any) -> str:
     """An ISO time as people read it: the date alone at midnight, else to the minute."""
     if not isinstance(value, str):
         return _text(value)
@@ -302,48 +302,48 @@ def report_tables(report: dict[str, Any]) -> list[ReportTable]:
     rewards = report["rewards"]
     return [
         ReportTable("subject", "You", ("item", "value"),
-                    [(k, _when(v)) for k, v in facts if v is not None]),
+                    [(k, readable_time(v)) for k, v in facts if v is not None]),
         ReportTable("identity", "Personal data (decrypted for this report only)",
                     ("field", "value"),
-                    [(k, _when(v) if k == "recorded at" else _text(v)) for k, v in who]),
+                    [(k, readable_time(v) if k == "recorded at" else _text(v)) for k, v in who]),
         ReportTable("events", "Events furnishers reported",
                     ("when", "type", "amount", "details", "furnisher", "event id", "batch",
                      "status", "dispute"),
-                    [(_when(e["occurred_at"]), e["event_type"], _text(e["amount"]),
+                    [(readable_time(e["occurred_at"]), e["event_type"], _text(e["amount"]),
                       _text(e["attributes"]), e["furnisher"], e["event_id"],
                       _text(e["batch_id"]), e["status"], _marker(e["disputed"]))
                      for e in report["events"]]),
         ReportTable("corrections", "Corrections", ("recorded", "furnisher", "kind", "of event",
                                                    "correction id"),
-                    [(_when(c["recorded_at"]), _text(c["furnisher"]), c["kind"],
+                    [(readable_time(c["recorded_at"]), _text(c["furnisher"]), c["kind"],
                       c["target_event_id"], c["event_id"]) for c in report["corrections"]]),
         ReportTable("lists", "List entries", ("list", "grounds", "legal basis", "authority",
                                               "from", "until", "status", "dispute"),
                     [(e["list_id"], e["grounds"], e["legal_basis"], e["authority"],
-                      _when(e["starts_at"]), _when(e["expires_at"] or e["removed_at"]),
+                      readable_time(e["starts_at"]), readable_time(e["expires_at"] or e["removed_at"]),
                       e["status"], _marker(e["disputed"])) for e in report["lists"]]),
         ReportTable("scores", "Score history", ("model", "as of", "version", "score", "tier",
                                                 "percentile", "unscorable", "main reasons"),
                     [tuple(_text(v) for v in s) for s in scores], "no score stored"),
         ReportTable("inquiries", "Who asked about you", ("when", "who", "purpose", "product",
                                                         "kind", "result"),
-                    [(_when(i["asked_at"]), _text(i["party_name"] or i["party_id"]),
+                    [(readable_time(i["asked_at"]), _text(i["party_name"] or i["party_id"]),
                       i["purpose"], _text(i["product_id"]), i["kind"],
                       i["result"] + (f" ({i['refusal_code']})" if i["refusal_code"] else ""))
                      for i in report["inquiries"]]),
         ReportTable("decisions", "Decisions about you", ("when", "who", "product", "purpose",
                                                          "outcome", "review"),
-                    [(_when(d["decided_at"]), d["party_id"], d["product_id"], d["purpose"],
+                    [(readable_time(d["decided_at"]), d["party_id"], d["product_id"], d["purpose"],
                       d["outcome"], _text(d["review"])) for d in report["decisions"]]),
         ReportTable("consents", "Your consents", ("party", "purpose", "granted", "until",
                                                   "status"),
-                    [(c["party_id"], c["purpose"], _when(c["granted_at"]),
-                      _when(c["expires_at"]), c["status"]) for c in report["consents"]]),
+                    [(c["party_id"], c["purpose"], readable_time(c["granted_at"]),
+                      readable_time(c["expires_at"]), c["status"]) for c in report["consents"]]),
         ReportTable("disputes", "Your disputes", ("dispute", "record", "status", "opened",
                                                   "statement"),
                     [(_text(d.get("dispute_id")),
                       _text(d.get("event_id") or d.get("entry_id") or d.get("record")),
-                      _text(d.get("status")), _when(d.get("opened_at")),
+                      _text(d.get("status")), readable_time(d.get("opened_at")),
                       _text(d.get("statement"))) for d in report["disputes"]]),
         ReportTable("rewards", f"Rewards ({rewards['model']})", ("reward", "requirement",
                                                                  "status"),
@@ -351,6 +351,6 @@ def report_tables(report: dict[str, Any]) -> list[ReportTable]:
                     + [(r["name"], r["requirement"], "locked") for r in rewards["locked"]],
                     rewards.get("note") or "none"),
         ReportTable("notices", "Notices sent to you", ("when", "kind", "details"),
-                    [(_when(n["created_at"]), n["kind"], _text(n["body"]))
+                    [(readable_time(n["created_at"]), n["kind"], _text(n["body"]))
                      for n in report["notices"]]),
     ]

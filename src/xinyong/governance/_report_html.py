@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from xinyong.governance._report import ReportTable, report_tables
+from xinyong.governance._report import ReportTable, readable_time, report_tables
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; color: #1b1b1b;
@@ -44,6 +44,8 @@ def _table(table: ReportTable) -> str:
 def render_html(report: dict[str, Any]) -> str:
     """The whole page, escaped."""
     meta = report["report"]
+    made, profile = escape(readable_time(meta["generated_at"])), escape(str(meta["profile"]))
+    note = escape(str(meta["note"]))
     sections = "\n".join(
         f'<section id="{escape(t.key)}"><h2>{escape(t.title)}</h2>{_table(t)}</section>'
         for t in report_tables(report))
@@ -58,8 +60,7 @@ def render_html(report: dict[str, Any]) -> str:
 </head>
 <body>
 <h1>Your xinyong report</h1>
-<p class="meta">Made {escape(str(meta["generated_at"]))} UTC under the {escape(str(meta["profile"]))}
-profile. {escape(str(meta["note"]))}</p>
+<p class="meta">Made {made} UTC under the {profile} profile. {note}</p>
 {sections}
 </body>
 </html>
