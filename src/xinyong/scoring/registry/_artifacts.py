@@ -45,6 +45,7 @@ def _shipped_text(model_id: str) -> bytes | None:
 
 
 def _provider(declared: Any) -> str:
+    # Neither artifact format declares its provider yet; read it once one does.
     return str(declared) if isinstance(declared, str) and declared.strip() else DEFAULT_PROVIDER
 
 
@@ -74,10 +75,10 @@ def describe_artifact(model_id: str, home: Path | None = None) -> Artifact:
             f"({', '.join(shipped_rulebooks())}) nor a scorecard saved in {models_dir(home)} "
             "(`xinyong model fit` saves one)", field="model") from None
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    version = str(getattr(card, "version", "") or digest[:12])
+    version = card.version
     description = (f"learned scorecard: {len(card.characteristics)} characteristics, trained on "
                    f"{card.training.rows:,} rows for target {card.target_name!r}")
-    record = getattr(card, "feature_view", None)
+    record = card.feature_view
     if record is None:
         return Artifact(model_id, "scorecard", version,
                         _provider(getattr(card, "provider", None)), description, digest,
@@ -132,7 +133,7 @@ def model_face(model_id: str, home: Path | None = None) -> ModelFace:
         best = max(c.bins, key=lambda b: b.points)
         by_bin[(c.name, -1)] = f"{c.name} is not in its best-scoring group ({best.phrase()})."
     scale = (card.scaling.range_min, card.scaling.range_max)
-    tiers = tuple(name for name, _ in getattr(card, "tiers", ()))
+    tiers = tuple(name for name, _ in card.tiers)
     return ModelFace(model_id, scale, tiers, None, by_bin)
 
 

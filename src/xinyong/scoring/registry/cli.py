@@ -114,10 +114,10 @@ def _details(model_id: str, artifact: Artifact, home: Path) -> dict[str, Any]:
 
     card = load_scorecard(model_id, home)
     t = card.training
-    record = getattr(card, "feature_view", None)
+    record = card.feature_view
     return {"characteristics": len(card.characteristics),
             "scale": [card.scaling.range_min, card.scaling.range_max],
-            "tiers": {name: least for name, least in getattr(card, "tiers", ())},
+            "tiers": dict(card.tiers),
             "feature_view": None if record is None else f"{record.name} {record.version}",
             "training_rows": t.rows, "training_bad": t.bad,
             "metrics": {"auc": t.auc, "ks": t.ks, "gini": t.gini}}
