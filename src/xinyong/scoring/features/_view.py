@@ -163,7 +163,7 @@ class FeatureView:
         return {f.name: f.factor for f in self.features}
 
 
-_NAME = r"^[a-z][a-z0-9_]{1,62}$"
+_NAME = r"^[a-z][a-z0-9_]{0,62}$"
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
