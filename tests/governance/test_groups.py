@@ -115,3 +115,33 @@ def test_clear_and_audit_entries(tmp_path: Path) -> None:
     with pytest.raises(XinyongError):
         read_groups(reopened.home)
     reopened.close()
+
+
+def test_cli_load_and_clear(tmp_path: Path) -> None:
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from xinyong.governance._cli_fairness import register
+
+    app, audit = typer.Typer(), typer.Typer()
+    register(audit, typer.Typer(), typer.Typer())
+    app.add_typer(audit, name="audit")
+    store, ids = hand_store(tmp_path, 20)
+    home = store.home
+    store.close()
+    runner = CliRunner()
+    path = _csv(tmp_path / "g.csv", ids, ["bad-id,x,y"])
+    loaded = runner.invoke(app, ["audit", "groups", "load", str(path), "--id-column",
+                                 "national_id", "--home", str(home), "--json"])
+    assert loaded.exit_code == 0, loaded.output
+    assert json.loads(loaded.stdout) | {"sha256": ""} == {
+        "rows": 21, "matched": 20, "attributes": ["sex", "age_band"], "invalid": 1, "unknown": 0,
+        "first_invalid_rows": [21], "first_unknown_rows": [], "duplicates": 0, "sha256": ""}
+    text = runner.invoke(app, ["audit", "groups", "load", str(path), "--id-column",
+                               "national_id", "--home", str(home)])
+    assert "1 row (21) with an invalid ID" in " ".join(text.stdout.split())
+    cleared = runner.invoke(app, ["audit", "groups", "clear", "--home", str(home), "--json"])
+    assert json.loads(cleared.stdout) == {"deleted": True}
+    assert not groups_path(home).exists()

@@ -59,12 +59,9 @@ def _date(text: str | None, option: str) -> date | None:
 
 
 def _ensure_run(store: Store, model: str, day: date | None, score_missing: bool) -> None:
-    """Score ``model`` on ``day`` when asked to and no run exists."""
-    if not score_missing:
+    """Score ``model`` on ``day`` when asked to and it has no run that day."""
+    if not score_missing or day is None:  # without a date, the latest run is used
         return
-    if day is None:
-        raise XinyongError("AS_OF_REQUIRED", "--score-missing needs --as-of: the date to score",
-                           field="--as-of")
     model_id = model_identity(model)[0]
     row = fetch_one(store.con.execute(
         "SELECT COUNT(*) FROM score_runs WHERE model_id = ? AND as_of = ?", [model_id, day]))
