@@ -165,9 +165,9 @@ def test_a_fitted_scorecard_is_registered_when_the_home_has_a_store(carded: Stor
                                                                     tmp_path: Path) -> None:
     home = carded.home
     carded.close()
-    first = register_fitted(home, CARD_ID, subject_kind="person")
+    first = register_fitted(home, CARD_ID)
     assert first is not None and first.status == "draft"
-    assert register_fitted(home, CARD_ID, subject_kind="person") == first  # a re-fit, unchanged
+    assert register_fitted(home, CARD_ID) == first  # a re-fit, unchanged
     save_scorecard(late_bills_card(), tmp_path / "bare")
     assert register_fitted(tmp_path / "bare", CARD_ID) is None  # no store: nothing to register
 
@@ -196,3 +196,10 @@ def test_a_scorecard_is_registered_for_the_kind_of_its_feature_view(carded: Stor
     with pytest.raises(XinyongError) as caught:
         register_model(carded, CARD_ID, subject_kind="organisation")
     assert caught.value.code == "KIND_NOT_SCORED"
+
+
+def test_the_kind_defaults_to_the_one_the_model_scores(carded: Store) -> None:
+    assert register_model(carded, CARD_ID).subject_kind == "person"  # its view's kind
+    with pytest.raises(XinyongError) as caught:
+        register_model(carded, "rongcheng-like")  # scores both kinds: say which
+    assert caught.value.code == "KIND_REQUIRED"

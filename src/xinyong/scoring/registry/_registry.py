@@ -131,7 +131,7 @@ def shadows(con: duckdb.DuckDBPyConnection, subject_kind: str) -> list[str]:
 def models_to_score(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every champion and shadow model, each once: what a batch ``xinyong score`` runs.
 
-    Champions come first, in subject-kind order, then shadows by id.
+    Champions come first, then shadows, each by id.
     """
     rows = con.execute(
         "SELECT model_id, min(CASE status WHEN 'champion' THEN 0 ELSE 1 END) AS rank "
@@ -141,17 +141,22 @@ def models_to_score(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def register_model(
-    store: Store, model_id: str, *, subject_kind: str, provider: str | None = None,
+    store: Store, model_id: str, *, subject_kind: str | None = None, provider: str | None = None,
     actor: str = OPERATOR, now: datetime | None = None,
 ) -> RegisteredModel:
-    """Register ``model_id`` (a shipped rulebook or a saved scorecard) as a draft for a kind.
+    """Register ``model_id`` (a shipped rulebook or a saved scorecard) as a draft for a kind
+    (default: the one kind the model scores, e.g. its feature view's).
 
     Registering again after the artifact changed records the new version and digest, as a
     draft, unless the model is shadow or champion (a model in use must not change under its
     id: fit the new one under a new id). Registering an unchanged artifact is refused.
     """
-    kind = _check_kind(subject_kind)
     artifact: Artifact = describe_artifact(model_id, store.home)
+    if subject_kind is None and len(artifact.subject_kinds) != 1:
+        raise XinyongError("KIND_REQUIRED", f"{model_id} scores "
+                           f"{' and '.join(artifact.subject_kinds)} subjects; say which with "
+                           "--kind", field="--kind")
+    kind = _check_kind(subject_kind or artifact.subject_kinds[0])
     if kind not in artifact.subject_kinds:
         raise XinyongError("KIND_NOT_SCORED", f"{model_id} scores "
                            f"{' and '.join(artifact.subject_kinds)} subjects, not {kind}",
@@ -194,7 +199,7 @@ def register_model(
 
 
 def register_fitted(
-    home: Path | None, model_id: str, *, subject_kind: str = "person",
+    home: Path | None, model_id: str, *, subject_kind: str | None = None,
     provider: str | None = None, actor: str = OPERATOR,
 ) -> RegisteredModel | None:
     """Register a scorecard just saved by ``xinyong model fit`` as a draft, when the home has a

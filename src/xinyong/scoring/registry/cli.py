@@ -175,8 +175,9 @@ def _print_changes(changed: list[RegisteredModel], as_json: bool) -> None:
 
 def register_command(
     model_id: ModelArg,
-    kind: Annotated[str, typer.Option("--kind", help="Subject kind the model will score: person "
-                                      "or organisation.")],
+    kind: Annotated[str | None, typer.Option("--kind", help="Subject kind the model will score: "
+                                             "person or organisation (default: the one kind "
+                                             "its feature view scores).")] = None,
     provider: Annotated[str | None, typer.Option("--provider", help="The licensed scoring "
                                                  "company that built the model (default: the "
                                                  "artifact's, or xinyong).")] = None,
