@@ -69,11 +69,12 @@ def find_run(store: Store, model_id: str, as_of: date | None = None) -> RunRef:
         "ORDER BY as_of DESC, scored_at DESC LIMIT 1",
         {"model": model_id, **({} if as_of is None else {"day": as_of})}))
     if row is None:
-        when = "" if as_of is None else f" as of {as_of}"
-        hint = "" if as_of is None else f" --as-of {as_of}"
-        raise XinyongError("NO_SCORE_RUN", f"no batch run of {model_id}{when}; run `xinyong score "
-                           f"--model {model_id}{hint}` first (or pass --score-missing)",
-                           field="model")
+        if as_of is None:
+            message = f"no batch run of {model_id}; run `xinyong score --model {model_id}` first"
+        else:
+            message = (f"no batch run of {model_id} as of {as_of}; run `xinyong score --model "
+                       f"{model_id} --as-of {as_of}` first (or pass --score-missing)")
+        raise XinyongError("NO_SCORE_RUN", message, field="model")
     return RunRef(model_id, str(row[0]), row[1])
 
 
