@@ -1,0 +1,120 @@
+"""``xinyong model fit --features``, ``model score``, ``model explain`` and ``model features``."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from xinyong.errors import XinyongError
+from xinyong.scoring.scorecard import load_scorecard
+from xinyong.scoring.scorecard.cli import register
+from xinyong.store import Store
+
+AS_OF = "2026-11-01"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from xinyong.simulate import generate_population
+
+    folder = tmp_path_factory.mktemp("home")
+    population = generate_population(800, 10, seed=5)
+    with Store.init(folder) as store:
+        store.append_events(population.events)
+        store.record_outcomes(population.subjects)
+    return folder
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    model_app = typer.Typer()
+    register(model_app)
+    return model_app
+
+
+def invoke(app: typer.Typer, *args: str) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout) if "--json" in args else result.stdout
+
+
+def test_fit_on_the_store_then_score_then_explain(app: typer.Typer, home: Path) -> None:
+    fitted = invoke(app, "fit", "--features", "bureau-basic", "--as-of", AS_OF, "--id", "bb",
+                    "--home", str(home), "--json")
+    card = load_scorecard("bb", home)
+    assert fitted["feature_view"]["name"] == "bureau-basic"
+    assert fitted["version"] == card.version and fitted["rows"] == card.training.rows
+    scored = invoke(app, "score", "--model", "bb", "--as-of", AS_OF, "--home", str(home),
+                    "--json")
+    assert scored["subjects"] == 800 and scored["version"] == card.version
+    with Store.open(home, read_only=True) as store:
+        rows = store.con.execute("SELECT COUNT(score) FROM scores WHERE model_id = 'bb'")
+        assert rows.fetchall() == [(scored["scored"],)]
+    text = invoke(app, "score", "--model", "bb", "--as-of", AS_OF, "--home", str(home))
+    assert "Scored" in text and "bb" in text
+
+
+def test_explain_by_subject_id(app: typer.Typer, home: Path) -> None:
+    from xinyong.simulate import generate_population
+
+    invoke(app, "fit", "--features", "bureau-basic", "--as-of", AS_OF, "--id", "bx",
+           "--home", str(home), "--json")
+    invoke(app, "score", "--model", "bx", "--as-of", AS_OF, "--home", str(home), "--json")
+    subject_id = generate_population(800, 10, seed=5).subjects["subject_id"][0].as_py()
+    explained = invoke(app, "explain", subject_id, "--model", "bx", "--as-of", AS_OF,
+                       "--home", str(home), "--json")
+    assert explained["model_id"] == "bx" and explained["subject_kind"] == "person"
+    assert set(explained["factors"]) == {"credit_history", "fulfilment_capacity",
+                                         "behaviour_preference", "identity_traits",
+                                         "relationships"}
+    for reason in explained["reasons"]:
+        assert reason["points"] > 0 and reason["sentence"]
+    text = invoke(app, "explain", subject_id, "--model", "bx", "--as-of", AS_OF,
+                  "--home", str(home))
+    assert "Reasons" in text or "Unscorable" in text
+
+
+def test_the_queries_print_in_any_dialect(app: typer.Typer, home: Path) -> None:
+    invoke(app, "fit", "--features", "bureau-basic", "--as-of", AS_OF, "--id", "bq",
+           "--home", str(home), "--json")
+    spark = invoke(app, "score", "--model", "bq", "--as-of", AS_OF, "--sql", "--dialect",
+                   "spark", "--home", str(home))
+    assert "PERCENT_RANK()" in spark and "scoring_events" in spark and "`" in spark
+    features = invoke(app, "features", "bureau-basic", "--as-of", AS_OF, "--sql")
+    assert features.startswith("WITH view_events AS")
+    rows = invoke(app, "features", "bureau-basic", "--as-of", AS_OF, "--limit", "3",
+                  "--home", str(home), "--json")
+    assert len(rows) == 3 and "late_payments_12m" in rows[0]
+
+
+@pytest.mark.parametrize(("args", "code", "field"), [
+    (["fit", "--features", "bureau-basic"], "BAD_OPTION", "--as-of"),
+    (["fit", "--features", "bureau-basic", "--as-of", "yesterday"], "BAD_DATE", "--as-of"),
+    (["fit", "--features", "no-such-view", "--as-of", AS_OF], "UNKNOWN_FEATURE_VIEW",
+     "features"),
+    (["fit"], "BAD_OPTION", "--data"),
+    (["score", "--model", "nope", "--as-of", AS_OF], "UNKNOWN_MODEL", "model"),
+])
+def test_errors_a_user_can_cause(app: typer.Typer, home: Path, args: list[str], code: str,
+                                 field: str) -> None:
+    with pytest.raises(XinyongError) as caught:
+        invoke(app, *args, "--home", str(home))
+    assert (caught.value.code, caught.value.field) == (code, field)
+
+
+def test_a_store_without_outcomes_cannot_train(app: typer.Typer, tmp_path: Path) -> None:
+    Store.init(tmp_path).close()
+    with pytest.raises(XinyongError) as caught:
+        invoke(app, "fit", "--features", "bureau-basic", "--as-of", AS_OF, "--home",
+               str(tmp_path))
+    assert caught.value.code == "NO_OUTCOMES"
