@@ -26,6 +26,7 @@ from typing import Any
 
 from xinyong.decisions._access import Access, QueryRefused, authorise
 from xinyong.decisions._adverse import (
+    KEY_FACTORS,
     AdverseActionNotice,
     KeyFactor,
     adverse_action_notice,
@@ -51,8 +52,6 @@ from xinyong.scoring.registry import (
     rulebook_face,
 )
 from xinyong.store import Store, fetch_one
-
-KEY_FACTORS = 4
 
 
 @dataclass(frozen=True)
