@@ -12,11 +12,14 @@ import math
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.governance.test_fairness_builders import hand_store, put_run, sesame_tier
 from xinyong.errors import XinyongError
-from xinyong.governance._drift import score_drift
+from xinyong.governance._drift import binned_psi, score_drift
 from xinyong.store import Store
 
 FROM, TO = date(2026, 5, 1), date(2026, 11, 1)
@@ -120,3 +123,19 @@ def test_errors_and_audit(tmp_path: Path) -> None:
     score_drift(store, "sesame-like", FROM, TO)
     actions = [r[0] for r in store.con.execute("SELECT action FROM audit_log").fetchall()]
     assert actions == ["audit.drift"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(before=st.lists(st.one_of(st.none(), st.floats(350, 950)), min_size=1, max_size=60),
+       after=st.lists(st.one_of(st.none(), st.floats(350, 950)), min_size=1, max_size=60))
+def test_psi_is_never_negative_and_zero_on_the_same_run(
+        before: list[float | None], after: list[float | None]) -> None:
+    old = np.array([np.nan if v is None else v for v in before])
+    new = np.array([np.nan if v is None else v for v in after])
+    figure = binned_psi(old, new, missing_bin=True)
+    if np.isnan(old).all():
+        assert figure is None
+        return
+    assert figure is not None and figure["psi"] >= 0.0
+    same = binned_psi(old, np.random.default_rng(0).permutation(old), missing_bin=True)
+    assert same is not None and same["psi"] == pytest.approx(0.0, abs=1e-12)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
 from tests.governance.test_fairness_builders import hand_store, put_outcomes, put_run
@@ -163,3 +165,19 @@ def test_missing_run_is_a_clear_error(tmp_path: Path) -> None:
         fairness_report(store, "sesame-like", date(2026, 1, 1), groups)
     assert caught.value.code == "NO_SCORE_RUN"
     assert "xinyong score --model sesame-like --as-of 2026-01-01" in caught.value.message
+
+
+@settings(max_examples=200, deadline=None)
+@given(sizes=st.dictionaries(st.text("abcdef", min_size=1, max_size=3),
+                             st.integers(1, 40), max_size=8),
+       k=st.integers(1, 15))
+def test_no_small_group_can_be_recovered(sizes: dict[str, int], k: int) -> None:
+    hidden = suppressed_groups(sizes, k)
+    shown = set(sizes) - hidden
+    assert all(sizes[g] >= k for g in shown)
+    # what is withheld adds up to nothing, to at least k, or to everything there is
+    withheld = sum(sizes[g] for g in hidden)
+    assert withheld == 0 or withheld >= k or not shown
+    # and nothing is withheld without a reason
+    if all(n >= k for n in sizes.values()):
+        assert hidden == set()
