@@ -24,11 +24,9 @@ from xinyong.governance._audit import (
     audit_entries,
     audit_head,
     canonical_payload,
-    format_anchor,
     in_transaction,
-    parse_anchor,
-    verify_chain,
 )
+from xinyong.governance._audit_verify import format_anchor, parse_anchor, verify_chain
 from xinyong.governance._cli_audit import register
 from xinyong.store import Store
 from xinyong.store._audit_schema import create_audit_tables

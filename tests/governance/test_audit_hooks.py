@@ -35,7 +35,8 @@ from xinyong.decisions import (
     revoke_consent,
 )
 from xinyong.errors import XinyongError
-from xinyong.governance._audit import AuditEntry, audit_entries, verify_chain
+from xinyong.governance._audit import AuditEntry, audit_entries
+from xinyong.governance._audit_verify import verify_chain
 from xinyong.scoring.engine import score_population
 from xinyong.scoring.rulebook import load_rulebook
 

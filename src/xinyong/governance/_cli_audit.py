@@ -18,13 +18,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from xinyong.errors import XinyongError
-from xinyong.governance._audit import (
-    AuditVerification,
-    audit_entries,
-    audit_head,
-    format_anchor,
-    verify_chain,
-)
+from xinyong.governance._audit import audit_entries, audit_head
+from xinyong.governance._audit_verify import AuditVerification, format_anchor, verify_chain
 from xinyong.store import Store, fetch_one
 
 out = Console()
