@@ -62,28 +62,39 @@ def record_inquiry(
     ``next_event_seq`` when the caller knows the log's next sequence number.
 
     The inquiry and its audit entry (``inquiry.score``, ``inquiry.decision`` or
-    ``inquiry.refused``) are written in the caller's transaction, or in one of their own.
+    ``inquiry.refused``) are written together: a granted inquiry in the caller's transaction
+    (with what it disclosed), a refusal, recorded where the gate refuses, in one of its own.
     """
-    with atomic(con):
-        event_seq = None
-        if kind == "hard" and result != REFUSED and subject_key is not None:
-            event_seq = append_inquiry_event(con, subject_key, asked_at,
-                                             f"inquiry-{secrets.token_hex(8)}",
-                                             event_seq=next_event_seq)
-            index_appended(con, subject_key, "inquiry.hard", event_seq, asked_at)
-        row = fetch_one(con.execute(
-            f"INSERT INTO inquiries ({_COLUMNS}) "
-            "VALUES (nextval('inquiry_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING inquiry_id",
-            [subject_key, party_id[:64], purpose[:64], product_id, kind, asked_at, result,
-             refusal_code, event_seq]))
-        assert row is not None
-        inquiry_id = int(row[0])
-        action = ("inquiry.refused" if result == REFUSED
-                  else "inquiry.decision" if result in DECIDED else "inquiry.score")
-        record_audit(con, action, actor=party_id[:64], subject_key=subject_key, at=asked_at,
-                     details={"inquiry_id": inquiry_id, "purpose": purpose[:64],
-                              "product": product_id, "kind": kind, "result": result,
-                              "refusal_code": refusal_code, "event_seq": event_seq})
+    if result == REFUSED:
+        with atomic(con):
+            return _record(con, subject_key, party_id, purpose, product_id, kind, asked_at,
+                           result, refusal_code, None)
+    return _record(con, subject_key, party_id, purpose, product_id, kind, asked_at, result,
+                   refusal_code, next_event_seq)
+
+
+def _record(con: duckdb.DuckDBPyConnection, subject_key: int | None, party_id: str,
+            purpose: str, product_id: str | None, kind: InquiryKind, asked_at: datetime,
+            result: str, refusal_code: str | None, next_event_seq: int | None) -> int:
+    event_seq = None
+    if kind == "hard" and result != REFUSED and subject_key is not None:
+        event_seq = append_inquiry_event(con, subject_key, asked_at,
+                                         f"inquiry-{secrets.token_hex(8)}",
+                                         event_seq=next_event_seq)
+        index_appended(con, subject_key, "inquiry.hard", event_seq, asked_at)
+    row = fetch_one(con.execute(
+        f"INSERT INTO inquiries ({_COLUMNS}) "
+        "VALUES (nextval('inquiry_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING inquiry_id",
+        [subject_key, party_id[:64], purpose[:64], product_id, kind, asked_at, result,
+         refusal_code, event_seq]))
+    assert row is not None
+    inquiry_id = int(row[0])
+    action = ("inquiry.refused" if result == REFUSED
+              else "inquiry.decision" if result in DECIDED else "inquiry.score")
+    record_audit(con, action, actor=party_id[:64], subject_key=subject_key, at=asked_at,
+                 details={"inquiry_id": inquiry_id, "purpose": purpose[:64],
+                          "product": product_id, "kind": kind, "result": result,
+                          "refusal_code": refusal_code, "event_seq": event_seq})
     return inquiry_id
 
 
