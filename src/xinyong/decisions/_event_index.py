@@ -12,7 +12,8 @@ the scores, and kept current from the log's tail:
   checkpoint, is only computed when something was;
 * :func:`refresh` indexes the rows recorded since the watermark; an inquiry event decisions
   append themselves is indexed in the same transaction (:func:`index_appended`);
-* lookups leave out events a correction voided.
+* lookups leave out events scoring leaves out (voided by a correction, suppressed or deleted
+  after a dispute: the `scoring_exclusions` view).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ REPRESENTED = """
   SELECT DISTINCT org_ref FROM decision_event_index
   WHERE subject_key = $key AND event_type = 'relationship.legal_representative_of'
     AND org_ref IS NOT NULL AND occurred_at <= $at
-    AND event_seq NOT IN (SELECT target_event_seq FROM event_corrections)"""
+    AND event_seq NOT IN (SELECT event_seq FROM scoring_exclusions)"""
 
 # Where the index stands and how long the log is: (indexed_seq, indexed_count, logged_count).
 IndexState = tuple[int | None, int | None, int]
@@ -95,6 +96,6 @@ def hard_inquiry_times(con: duckdb.DuckDBPyConnection, subject_key: int, *,
     rows = con.execute(
         """SELECT occurred_at FROM decision_event_index
            WHERE subject_key = ? AND event_type = 'inquiry.hard'
-             AND event_seq NOT IN (SELECT target_event_seq FROM event_corrections)
+             AND event_seq NOT IN (SELECT event_seq FROM scoring_exclusions)
            ORDER BY occurred_at""", [subject_key]).fetchall()
     return [r[0] for r in rows]
