@@ -61,6 +61,8 @@ def test_groups_are_out_of_scorings_reach(tmp_path: Path) -> None:
     main = b"".join(p.read_bytes() for p in home.glob("xinyong.duckdb*"))
     for label in (FEMALE, MALE, YOUNG, OLD):
         assert label.encode() not in main
+    assert groups_path(home).stat().st_mode & 0o777 == 0o600
+    assert groups_path(home).parent.stat().st_mode & 0o777 == 0o700
     kept = groups_path(home).read_bytes()
     assert FEMALE.encode() in kept  # the search would find a label where there is one
     for pid in ids:

@@ -95,8 +95,10 @@ def _connect(home: Path, *, create: bool) -> duckdb.DuckDBPyConnection | None:
     path = groups_path(home)
     if not path.exists() and not create:
         return None
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Protected attributes are as sensitive as the key: readable by the owner only.
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    path.chmod(0o600)
     con.execute("CREATE TABLE IF NOT EXISTS subject_groups (subject_key INTEGER NOT NULL, "
                 "attribute VARCHAR NOT NULL, group_label VARCHAR NOT NULL, "
                 "PRIMARY KEY (subject_key, attribute))")
