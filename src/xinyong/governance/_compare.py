@@ -23,9 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xinyong.decisions._tables import transaction
 from xinyong.errors import XinyongError
-from xinyong.governance._audit import record_audit
+from xinyong.governance._audit import atomic, record_audit
 from xinyong.governance._fairness import (
     DEFAULT_MIN_GROUP,
     UNSCORABLE,
@@ -149,7 +148,7 @@ def compare_models(
         report["fairness"] = {
             side: fairness_report(store, model, day, groups, min_group=min_group, record=False)
             for side, model in (("a", a), ("b", b))}
-    with transaction(store.con):
+    with atomic(store.con):
         record_audit(store.con, "audit.compare", actor=actor, details={
             "a": run_a.to_json(), "b": run_b.to_json(), "min_group": min_group,
             "products": both_ids, "groups": None if groups is None else list(groups.attributes)})

@@ -20,9 +20,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from xinyong.catalog import Factor
-from xinyong.decisions._tables import transaction
 from xinyong.errors import XinyongError
-from xinyong.governance._audit import record_audit
+from xinyong.governance._audit import atomic, record_audit
 from xinyong.governance._fairness import (
     UNSCORABLE,
     RunRef,
@@ -130,7 +129,7 @@ def score_drift(
                   "psi": tier_psi, "flag": psi_flag(tier_psi)},
         "flagged": flags, "notes": notes,
     }
-    with transaction(store.con):
+    with atomic(store.con):
         record_audit(store.con, "audit.drift", actor=actor, details={
             "model": model_id, "from": from_date.isoformat(), "to": to_date.isoformat(),
             "kind": kind, "score_psi": None if score is None else round(score["psi"], 6),

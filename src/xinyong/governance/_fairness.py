@@ -35,9 +35,8 @@ from xinyong.decisions._data import shipped_products
 from xinyong.decisions._list_catalogue import list_catalogue
 from xinyong.decisions._lists import ACTIVE
 from xinyong.decisions._products import SEVERITY, Product, load_product
-from xinyong.decisions._tables import transaction
 from xinyong.errors import XinyongError
-from xinyong.governance._audit import record_audit
+from xinyong.governance._audit import atomic, record_audit
 from xinyong.governance._groups import Groups
 from xinyong.store import Store, fetch_one
 
@@ -398,7 +397,7 @@ def fairness_report(
         "notes": _notes(attributes, min_group),
     }
     if record:
-        with transaction(store.con):
+        with atomic(store.con):
             record_audit(store.con, "audit.fairness", actor=actor, details={
                 **run.to_json(), "attributes": list(groups.attributes), "min_group": min_group,
                 "products": names, "flags": len(flags)})

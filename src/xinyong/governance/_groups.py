@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from xinyong.decisions._tables import transaction
 from xinyong.errors import XinyongError
-from xinyong.governance._audit import record_audit
+from xinyong.governance._audit import atomic, record_audit
 from xinyong.store import Store
 
 AUDIT_DIR = "audit"
@@ -196,7 +196,7 @@ def load_groups_file(
     known = [k for k in keys if k is not None]
     load = GroupLoad(table.num_rows, matched, tuple(chosen), invalid, unknown,
                      len(known) - len(set(known)), digest)
-    with transaction(store.con):
+    with atomic(store.con):
         record_audit(store.con, "audit.groups_load", actor=actor, details={
             "rows": load.rows, "matched": matched, "attributes": list(chosen),
             "sha256": digest})
@@ -231,6 +231,6 @@ def clear_groups(store: Store, *, actor: str = "operator") -> bool:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
     if existed:
-        with transaction(store.con):
+        with atomic(store.con):
             record_audit(store.con, "audit.groups_clear", actor=actor)
     return existed
