@@ -7,11 +7,17 @@ with the same characteristics (protected attributes left out) and the same binni
 ``fit``    ``ScorecardModel.fit`` (binning, WoE, logistic regression, metrics, the artifact)
            against optbinning's ``Scorecard.fit`` (binning process, logistic regression, table)
 ``score``  ``CREATE TABLE scores AS <scorecard_sql>`` in DuckDB over an in-memory table of the
-           rows — the default query: score and 4 reason codes with points lost and sentences;
-           again without the sentences; and the score alone, as optbinning gives it — against
-           optbinning's ``Scorecard.score`` on the DataFrame; best of ``--repeat`` runs each
+           rows, three ways — the default query: score, 4 reason codes (characteristic names)
+           with points lost and the 4 bins' sentences, all written into the table; again
+           without the sentences (score, codes, points lost: what a run on the store writes
+           into ``scores``, where sentences are looked up at display time); and the score
+           alone — against optbinning's ``Scorecard.score`` on the DataFrame, which gives the
+           score alone (no reasons); best of ``--repeat`` runs each
 
-Loading the table and compiling the SQL are not timed. Both fits are warmed up on the original
+The reasons come from one BIGINT key per bin (micro-points lost, bin position on the card),
+the top 4 by ``GREATEST`` over the keys below the previous one, and name and sentence by one
+constant-array lookup on the key (see ``xinyong/scoring/scorecard/_sql.py``). Loading the table
+and compiling the SQL are not timed. Both fits are warmed up on the original
 1,000 rows first. The SQL's scores are checked against the Python scoring on a sample of rows
 (they must be equal); the script exits with status 1 when they are not.
 
