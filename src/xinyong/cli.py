@@ -289,7 +289,13 @@ def _render_explanation(e: Explanation) -> None:
     out.print(table)
     out.print("\n[bold]Main reasons[/] (points below the best attainable):")
     for i, r in enumerate(e.reasons, 1):
-        out.print(f"  {i}. {r.code} (−{r.points:.1f}): {r.sentence}")
+        flag = " [yellow]\\[disputed][/]" if r.disputed else ""
+        out.print(f"  {i}. {r.code} (−{r.points:.1f}): {r.sentence}{flag}")
+    if e.disputes:
+        out.print("\n[bold]Disputed records[/] (the subject's statements are shown to relying "
+                  "parties):")
+        for line in e.disputed_lines():
+            out.print(f"  {line}")
     if e.ties:
         out.print("\n[bold]Declared ties[/] (relationships factor):")
         for line in e.ties:

@@ -374,3 +374,14 @@ def test_cli_open_list_sweep_answer(store: Store) -> None:
     both = runner.invoke(app, ["dispute", "answer", "1", "--furnisher", FURNISHER, "--verified",
                                "--deleted", "--home", str(home)])
     assert both.exit_code != 0
+
+
+def test_cli_explain_marks_disputed_reasons_and_shows_the_statement(store: Store) -> None:
+    open_late(store, statement="paid on time")
+    home = store.home
+    store.close()
+    result = CliRunner().invoke(app, ["explain", "P-A", "--model", "sesame-like", "--as-of",
+                                      AS_OF.isoformat(), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert "[disputed]" in result.stdout
+    assert "Disputed records" in result.stdout and '"paid on time"' in result.stdout

@@ -169,7 +169,9 @@ def inquiry_score(
     hard: Annotated[bool | None, typer.Option("--hard/--soft", help="A hard inquiry (a credit "
                                               "application) or a soft one. Default: by "
                                               "purpose.")] = None,
-    model: Annotated[str, typer.Option("--model", "-m")] = "sesame-like",
+    model: Annotated[str | None, typer.Option(
+        "--model", "-m", help="A registered model; default: the champion for the subject's "
+        "kind (see `xinyong model list`).")] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
