@@ -15,7 +15,7 @@ from scipy.stats import spearmanr  # type: ignore[import-untyped]
 from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner
 
-from tests.governance.test_fairness_builders import hand_store, put_outcomes, put_run, sesame_tier
+from tests.governance.builders import hand_store, put_outcomes, put_run, sesame_tier
 from xinyong.errors import XinyongError
 from xinyong.governance._cli_fairness import register
 from xinyong.governance._compare import compare_models

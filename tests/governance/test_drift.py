@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.governance.test_fairness_builders import hand_store, put_run, sesame_tier
+from tests.governance.builders import hand_store, put_run, sesame_tier
 from xinyong.errors import XinyongError
 from xinyong.governance._drift import binned_psi, score_drift
 from xinyong.store import Store

@@ -17,14 +17,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
-from tests.governance.test_fairness_builders import hand_store, put_outcomes, put_run
+from tests.governance.builders import hand_store, put_outcomes, put_run
 from xinyong.errors import XinyongError
 from xinyong.governance._fairness import (
-    applicable_products,
     fairness_report,
     suppressed_groups,
 )
 from xinyong.governance._groups import Groups
+from xinyong.governance._product_outcomes import (
+    applicable_products,
+)
 from xinyong.store import Store
 
 AS_OF = date(2026, 11, 1)

@@ -24,7 +24,7 @@ from xinyong.decisions._freeze import file_status, place_fraud_alert
 from xinyong.decisions._lists import add_listing, restrictions_for
 from xinyong.decisions._products import load_product
 from xinyong.decisions._scores import latest_score
-from xinyong.governance._fairness import (
+from xinyong.governance._product_outcomes import (
     applicable_products,
     decision_moment,
     find_run,

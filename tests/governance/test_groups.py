@@ -9,9 +9,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.governance.test_fairness_builders import hand_store, put_run
+from tests.governance.builders import hand_store, put_run
 from xinyong.errors import XinyongError
-from xinyong.governance._fairness import fairness_report
+from xinyong.governance._fairness import (
+    fairness_report,
+)
 from xinyong.governance._groups import clear_groups, groups_path, load_groups_file, read_groups
 from xinyong.store import Store
 

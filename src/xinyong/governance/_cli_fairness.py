@@ -22,8 +22,14 @@ from rich.table import Table
 from xinyong.errors import XinyongError
 from xinyong.governance._compare import compare_models
 from xinyong.governance._drift import score_drift
-from xinyong.governance._fairness import DEFAULT_MIN_GROUP, fairness_report, model_identity
+from xinyong.governance._fairness import (
+    DEFAULT_MIN_GROUP,
+    fairness_report,
+)
 from xinyong.governance._groups import Groups, clear_groups, load_groups_file, read_groups
+from xinyong.governance._product_outcomes import (
+    model_identity,
+)
 from xinyong.store import Store, fetch_one
 
 out = Console()

@@ -28,16 +28,18 @@ from xinyong.governance._audit import atomic, record_audit
 from xinyong.governance._fairness import (
     DEFAULT_MIN_GROUP,
     UNSCORABLE,
-    applicable_products,
     fairness_report,
-    find_run,
-    model_identity,
     outcomes_frame,
-    product_outcomes,
     score_auc,
     tier_order,
 )
 from xinyong.governance._groups import Groups
+from xinyong.governance._product_outcomes import (
+    applicable_products,
+    find_run,
+    model_identity,
+    product_outcomes,
+)
 from xinyong.store import Store, fetch_one
 
 

@@ -24,10 +24,12 @@ from xinyong.errors import XinyongError
 from xinyong.governance._audit import atomic, record_audit
 from xinyong.governance._fairness import (
     UNSCORABLE,
+    tier_order,
+)
+from xinyong.governance._product_outcomes import (
     RunRef,
     find_run,
     model_identity,
-    tier_order,
 )
 from xinyong.scoring.scorecard._metrics import PSI_SHIFT, PSI_WATCH, psi, psi_flag, score_bands
 from xinyong.store import Store
