@@ -34,6 +34,7 @@ SMALL: dict[str, list[str]] = {
     "propagate": ["--nodes", "2000000", "--edges", "20000000", "--subgraph", "100000",
                   "--repeat", "1"],
     "decide": ["--subjects", "1000000", "--events", "10000000", "--queries", "2000"],
+    "audit": ["--entries", "1000000", "--append", "10000", "--repeat", "2"],
     # A memory limit well under the aggregation's working set (~2 GB), so that it spills; Spark
     # on 20M events, enough for its fixed cost per query (~15 s) not to be the figure.
     "outofcore": ["--events", "100000000", "--reference-events", "20000000",

@@ -206,7 +206,7 @@ def verify_chain(
     con: duckdb.DuckDBPyConnection,
     *,
     anchor: str | None = None,
-    batch_rows: int = 1 << 16,
+    batch_rows: int = 1 << 14,
     progress: Callable[[int, int], None] | None = None,
 ) -> AuditVerification:
     """Recompute every entry's hash and link, in order, and check the head (and an anchor).
