@@ -397,3 +397,20 @@ def test_log_command_filters(home: Path) -> None:
     table = invoke(home, "log")
     assert table.exit_code == 0 and "furnisher.add" in table.output
     assert "no audit entries match" in invoke(home, "log", "--action", "dispute").output
+
+
+def test_a_long_chain_verifies_behind_a_progress_bar(home: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from xinyong.governance import _cli_audit
+
+    shown = io.StringIO()
+    monkeypatch.setattr(_cli_audit, "PROGRESS_FROM", 1)
+    monkeypatch.setattr(_cli_audit, "err", Console(file=shown, force_terminal=True))
+    with Store.open(home) as store:
+        result = _cli_audit._verify(store, None, show_progress=True)
+    assert (result.ok, result.entries) == (True, 5)
+    assert "verifying the audit chain" in shown.getvalue()
