@@ -27,6 +27,7 @@ from xinyong.scoring.scorecard import (
     Scorecard,
     ScorecardModel,
     evaluate,
+    explain_card,
     factor_points,
     fit_frame,
     save_scorecard,
@@ -35,7 +36,6 @@ from xinyong.scoring.scorecard import (
     training_frame,
 )
 from xinyong.scoring.scorecard._deployment import FeatureViewRecord
-from xinyong.scoring.scorecard._explain import explain_card
 from xinyong.store import Store
 
 

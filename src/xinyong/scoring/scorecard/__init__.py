@@ -16,6 +16,7 @@ and scores on the store like a rulebook (``_store``: :func:`fit_store`, :func:`s
 
 from xinyong.scoring.scorecard._artifact import REASON_SLOTS, Scaling, Scorecard
 from xinyong.scoring.scorecard._bins import Bin, Characteristic
+from xinyong.scoring.scorecard._explain import CardExplanation, explain_card
 from xinyong.scoring.scorecard._fit import DEFAULT_PROTECTED, ScorecardModel
 from xinyong.scoring.scorecard._home import (
     load_scorecard,
@@ -41,12 +42,14 @@ __all__ = [
     "PSI_WATCH",
     "REASON_SLOTS",
     "Bin",
+    "CardExplanation",
     "Characteristic",
     "Scaling",
     "Scorecard",
     "ScorecardModel",
     "card_view",
     "evaluate",
+    "explain_card",
     "factor_points",
     "fit_frame",
     "fit_store",
