@@ -323,6 +323,11 @@ def model_sql(
         from xinyong.scoring.scorecard import load_scorecard, scorecard_sql
 
         card = load_scorecard(model)  # raises UNKNOWN_MODEL itself when neither exists
+        if card.feature_view is not None:  # scores the store: the full query, features included
+            from xinyong.scoring.scorecard import store_sql
+
+            sys.stdout.write(store_sql(card, _as_of(as_of), dialect=dialect) + "\n")
+            return
         sys.stdout.write(scorecard_sql(card, table="applicants", id_column="id",
                                        dialect=dialect) + "\n")
         return

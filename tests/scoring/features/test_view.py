@@ -126,11 +126,11 @@ def test_a_malformed_feature_names_its_key(body: str, field: str, words: str) ->
     assert words in error.message
 
 
-def test_a_counterparty_is_never_a_feature_value_or_filter() -> None:
-    error = refused('factor = "relationships"\naggregate = "latest"\n'
-                    'events = ["relationship.guarantor_of"]\nvalue = "counterparty_id"\n'
-                    'description = "xxx"\n')
-    assert error.field == "features.f.value"
+def test_declared_ties_never_become_scorecard_features() -> None:
+    error = refused('factor = "relationships"\naggregate = "count"\n'
+                    'events = ["relationship.guarantor_of"]\ndescription = "xxx"\n')
+    assert (error.code, error.field) == ("FEATURE_VIEW_INVALID", "features.f.factor")
+    assert "capped relationships factor" in error.message
 
 
 def test_syntax_errors_and_empty_views_are_refused() -> None:

@@ -54,6 +54,10 @@ def test_fit_on_the_store_then_score_then_explain(app: typer.Typer, home: Path) 
     card = load_scorecard("bb", home)
     assert fitted["feature_view"]["name"] == "bureau-basic"
     assert fitted["version"] == card.version and fitted["rows"] == card.training.rows
+    assert fitted["registered"] == "draft"  # a fitted card joins the registry as a draft
+    with Store.open(home, read_only=True) as store:
+        status = store.con.execute("SELECT status FROM models WHERE model_id = 'bb'").fetchall()
+    assert status == [("draft",)]
     scored = invoke(app, "score", "--model", "bb", "--as-of", AS_OF, "--home", str(home),
                     "--json")
     assert scored["subjects"] == 800 and scored["version"] == card.version
@@ -84,12 +88,19 @@ def test_explain_by_subject_id(app: typer.Typer, home: Path) -> None:
     assert "Reasons" in text or "Unscorable" in text
 
 
-def test_the_queries_print_in_any_dialect(app: typer.Typer, home: Path) -> None:
+def test_the_queries_print_in_any_dialect(app: typer.Typer, home: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     invoke(app, "fit", "--features", "bureau-basic", "--as-of", AS_OF, "--id", "bq",
            "--home", str(home), "--json")
     spark = invoke(app, "score", "--model", "bq", "--as-of", AS_OF, "--sql", "--dialect",
                    "spark", "--home", str(home))
     assert "PERCENT_RANK()" in spark and "scoring_events" in spark and "`" in spark
+    from xinyong.cli import app as main_app
+
+    monkeypatch.setenv("XINYONG_HOME", str(home))
+    printed = invoke(main_app, "model", "sql", "--model", "bq", "--as-of", AS_OF, "--dialect",
+                     "spark")
+    assert printed.strip() == spark.strip()  # `model sql` prints the same store query
     features = invoke(app, "features", "bureau-basic", "--as-of", AS_OF, "--sql")
     assert features.startswith("WITH view_events AS")
     rows = invoke(app, "features", "bureau-basic", "--as-of", AS_OF, "--limit", "3",

@@ -238,6 +238,12 @@ def _check(name: str, f: FeatureSpec, catalogue: Catalogue, kind: SubjectKind) -
     if not re.fullmatch(_NAME, name):
         raise fail(key, f"feature name {name!r} must be lower-case letters, digits and '_', "
                    "starting with a letter")
+    if f.factor is Factor.RELATIONSHIPS:
+        # Red line 2: ties move a score only through the capped, explained network factor of
+        # the rulebooks; a learned card would weigh them without that cap.
+        raise fail(f"{key}.factor", "a feature view cannot read the relationships factor: "
+                   "declared ties count only through the capped relationships factor of a "
+                   "rulebook")
     types: list[EventType] = []
     for group, listed in (("events", f.events), ("of", f.of or ())):
         for i, t in enumerate(listed):

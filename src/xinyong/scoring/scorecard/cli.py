@@ -108,6 +108,9 @@ def fit(
         "artifact).")] = None,
     bad: Annotated[str | None, typer.Option("--bad", help="The target's bad label, when it is "
                                             "not 'bad', 1 or similar.")] = None,
+    provider: Annotated[str | None, typer.Option(
+        "--provider", help="The licensed scoring company that built the model (for the "
+        "registry; default: the platform's).")] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -141,6 +144,9 @@ def fit(
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
         card = model.fit(X, y, data_sha256=digest).scorecard_
     path = save_scorecard(card, home)
+    from xinyong.scoring.registry import register_fitted
+
+    registered = register_fitted(home, card.id, provider=provider)
     t = card.training
     info = {
         "model": card.id, "path": str(path), "rows": t.rows, "bad": t.bad,
@@ -151,6 +157,7 @@ def fit(
         "non_monotonic": [{"characteristic": n, "why": w} for n, w in card.binning.non_monotonic],
         "metrics": {"auc": t.auc, "ks": t.ks, "gini": t.gini},
         "version": card.version,
+        "registered": None if registered is None else registered.status,
         "feature_view": ({"name": card.feature_view.name, "version": card.feature_view.version,
                           "sha256": card.feature_view.sha256} if card.feature_view else None),
     }
@@ -159,6 +166,9 @@ def fit(
         return
     out.print(f"Saved scorecard [bold]{card.id}[/] to {path}: {len(card.names)} characteristics, "
               f"{t.rows:,} rows ({t.bad:,} bad).")
+    if registered is not None:
+        out.print(f"Registered as a {registered.status} model for {registered.subject_kind} "
+                  f"subjects; promote it with `xinyong model promote {card.id} --to shadow`.")
     if card.exclusions.protected:
         out.print("Protected attributes left out: " + ", ".join(card.exclusions.protected))
     if card.exclusions.protected_used:
