@@ -179,6 +179,16 @@ def test_a_deleted_entry_is_named(ten: duckdb.DuckDBPyConnection) -> None:
     assert "entry 4 is missing" in result.broken.message
 
 
+def test_a_payload_that_is_no_longer_json_is_named(ten: duckdb.DuckDBPyConnection) -> None:
+    ten.execute("UPDATE audit_log SET payload = 'gone' WHERE seq = 2")
+    broken = verify_chain(ten).broken
+    assert broken is not None and (broken.seq, broken.problem, broken.action) == (
+        2, "edited", None)
+    with pytest.raises(XinyongError) as caught:
+        audit_entries(ten)
+    assert caught.value.code == "AUDIT_ENTRY_UNREADABLE"
+
+
 def test_deleting_the_first_entry_is_named() -> None:
     con = chain(3)
     delete(con, 1)

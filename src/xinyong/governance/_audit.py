@@ -148,10 +148,15 @@ def audit_entries(
     if action_prefix:
         where.append("(action = ? OR starts_with(action, ?))")
         params += [action_prefix, action_prefix.rstrip(".") + "."]
-    rows = con.execute(
-        "SELECT seq, recorded_at, actor, action, subject_key, payload, hash FROM audit_log"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY seq DESC LIMIT ?", [*params, limit]).fetchall()
+    try:
+        rows = con.execute(
+            "SELECT seq, recorded_at, actor, action, subject_key, payload, hash FROM audit_log"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY seq DESC LIMIT ?", [*params, limit]).fetchall()
+    except duckdb.Error as exc:  # the columns are read from payloads; one was edited
+        raise XinyongError("AUDIT_ENTRY_UNREADABLE", "an audit entry's payload cannot be read "
+                           f"({str(exc).splitlines()[0]}); run `xinyong audit verify` to find "
+                           "it", field="payload") from None
     return [AuditEntry(int(r[0]), r[1], r[2], r[3], r[4], json.loads(r[5]).get("details", {}),
                        bytes(r[6]).hex()) for r in rows]
 

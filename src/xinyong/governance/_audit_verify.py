@@ -288,6 +288,11 @@ def _anchor_missing(wanted: tuple[int | None, bytes], last: int
 
 def _broken_entry(con: duckdb.DuckDBPyConnection, seq: int | None, problem: Problem,
                   message: str) -> BrokenEntry:
-    row = None if seq is None else fetch_one(con.execute(
-        "SELECT action, recorded_at FROM audit_log WHERE seq = ?", [seq]))
+    row = None
+    if seq is not None:
+        try:
+            row = fetch_one(con.execute(
+                "SELECT action, recorded_at FROM audit_log WHERE seq = ?", [seq]))
+        except duckdb.Error:  # an edited payload may no longer be JSON, or its time no time
+            row = None
     return BrokenEntry(seq, problem, message, *(row or (None, None)))
