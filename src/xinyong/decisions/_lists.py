@@ -27,8 +27,12 @@ from xinyong.store import Store, fetch_one
 _COLUMNS = ("entry_id, list_id, subject_key, subject_kind, grounds, legal_basis, authority, "
             "case_ref, notified_at, starts_at, expires_at, removed_at, removal_reason, "
             "removed_by, escalated_from")
+# In force at $at: started, not expired, not removed, and not suppressed because its authority
+# left a dispute about it unanswered past the deadline (see xinyong.governance._disputes).
 ACTIVE = ("e.starts_at <= $at AND (e.expires_at IS NULL OR $at < e.expires_at) "
-          "AND (e.removed_at IS NULL OR $at < e.removed_at)")
+          "AND (e.removed_at IS NULL OR $at < e.removed_at) "
+          "AND NOT EXISTS (SELECT 1 FROM disputes AS d WHERE d.target_kind = 'list_entry' "
+          "AND d.entry_id = e.entry_id AND d.status = 'suppressed' AND d.suppressed_at <= $at)")
 
 
 @dataclass(frozen=True)
