@@ -359,3 +359,17 @@ def test_find_subject_of_an_invalid_id_says_so(
     assert refused.value.field == "subject_id"
     if len(subject_id) == 18:
         assert subject_id not in refused.value.message  # masked
+
+
+def test_a_bulk_append_after_a_file_ingest_on_the_same_connection_works(
+    store: Store, tmp_path: Path,
+) -> None:
+    from xinyong.ingest._pipeline import ingest_file
+
+    store.add_furnisher("utility-grid", ["bill.*"])
+    csv = tmp_path / "bills.csv"
+    csv.write_text("event_id,subject_kind,subject_id,event_type,occurred_at,amount,attributes\n"
+                   f"F1,person,{PERSON},bill.paid_on_time,2026-03-01,,\n")
+    assert ingest_file(store, csv, furnisher="utility-grid").accepted == 1
+    result = store.append_events(batch(event("B1")))
+    assert (result.accepted, counts(store)["events"]) == (1, 2)

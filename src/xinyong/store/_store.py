@@ -252,6 +252,8 @@ class Store:
                 f"CAST({a} AS VARCHAR) AS a_{a}" for a in self.catalogue.attributes
             )
             # A view over the registered Arrow table: no copy of the batch before validation.
+            # A file ingest on this connection leaves ingest_rows as a temp table: drop it.
+            con.execute("DROP TABLE IF EXISTS ingest_rows")
             con.execute(
                 f"""
                 CREATE OR REPLACE TEMP VIEW ingest_rows AS
