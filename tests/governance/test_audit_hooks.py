@@ -101,6 +101,21 @@ def test_furnisher_add_and_licence_change(world: World) -> None:
                                   "may_report": ["bill.*", "deposit.*"]}
 
 
+
+def test_a_refused_first_batch_undoes_its_furnisher_and_says_so(world: World) -> None:
+    start = head(world)
+    bad = batch([{"event_id": "x-1", "subject_id": world.high, "subject_kind": "person",
+                  "event_type": "phone.verified", "occurred_at": NOW + timedelta(days=400)}])
+    bad = bad.set_column(bad.column_names.index("furnisher"), "furnisher",
+                         [["brand-new-furnisher"]])
+    with pytest.raises(XinyongError):
+        world.store.append_events(bad)
+    entries = since(world, start)
+    assert actions(entries) == ["furnisher.add", "furnisher.remove"]
+    assert entries[0].details["furnisher_id"] == entries[1].details["furnisher_id"]
+    assert world.store.con.execute(
+        "SELECT COUNT(*) FROM furnishers WHERE name = 'brand-new-furnisher'").fetchall() == [(0,)]
+
 def test_consent_grant_and_revoke(world: World) -> None:
     start = head(world)
     consent = grant_consent(world.store, world.high, "acme-bank", CREDIT, days=30, now=NOW)

@@ -279,9 +279,16 @@ class Store:
                    ORDER BY row_number"""
             ).fetchall()
             if bad:
-                if registered:  # undo this call's registrations: a refused batch leaves no trace
-                    con.execute("DELETE FROM furnishers WHERE list_contains(?, furnisher_id)",
-                                [registered])
+                if registered:  # undo this call's registrations (the audit chain says so)
+                    from xinyong.governance._audit import atomic, record_audit
+
+                    with atomic(con):
+                        con.execute("DELETE FROM furnishers WHERE list_contains(?, furnisher_id)",
+                                    [registered])
+                        for furnisher_id in registered:
+                            record_audit(con, "furnisher.remove", actor="operator",
+                                         details={"furnisher_id": furnisher_id,
+                                                  "why": "its first batch was refused"})
                 row_number, errors = bad[0]
                 first = errors[0]
                 raise XinyongError(
