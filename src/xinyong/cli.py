@@ -6,18 +6,17 @@ code, field and a sentence to act on (exit 2), never a traceback.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong._cli_options import HomeOpt, JsonOpt, parse_date, print_json
 from xinyong.catalog import default_catalogue
 from xinyong.catalog.identifiers import IdentifierError
 from xinyong.decisions.cli import register as register_decisions
@@ -60,11 +59,6 @@ register_governance(app, model_app, simulate_app)
 out = Console()
 err = Console(stderr=True)
 
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", help="Platform home (default: $XINYONG_HOME or ./.xinyong)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 ModelOpt = Annotated[
     str,
     typer.Option("--model", "-m", help="A shipped rulebook id (see `xinyong model list`) or a "
@@ -77,17 +71,9 @@ AsOfOpt = Annotated[
 ]
 
 
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
-
-
 def _as_of(text: str | None, store: Store | None = None, rulebook: Rulebook | None = None) -> date:
     if text:
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise XinyongError("BAD_DATE", f"'{text}' is not a date like 2026-11-01",
-                               field="--as-of") from None
+        return parse_date(text, field="--as-of")
     if store is not None and rulebook is not None:
         row = store.query(
             "SELECT MAX(as_of) FROM score_runs WHERE model_id = ? AND model_version = ?",
@@ -113,7 +99,7 @@ def init(
             "scheme": store.scheme.name, "enrollment": store.profile.enrollment}
     store.close()
     if as_json:
-        _print_json(info)
+        print_json(info)
     else:
         out.print(f"Initialised xinyong home at [bold]{info['home']}[/] (profile {info['profile']}, "
                   f"ID scheme {info['scheme']}, {info['enrollment']} enrollment).")
@@ -124,7 +110,7 @@ def catalog(as_json: JsonOpt = False) -> None:
     """List the event types furnishers may report, with factor and attributes."""
     cat = default_catalogue()
     if as_json:
-        _print_json(cat.to_json())
+        print_json(cat.to_json())
         return
     table = Table(title=f"Event catalogue ({len(cat)} types)")
     for col in ("event type", "factor", "category", "applies to", "amount", "attributes"):
@@ -159,7 +145,7 @@ def simulate_population(
             "duplicates": result.duplicates, "new_subjects": result.new_subjects,
             "as_of": population.as_of.isoformat()}
     if as_json:
-        _print_json(info)
+        print_json(info)
     else:
         out.print(f"{info['accepted']:,} events stored ({info['duplicates']:,} already there), "
                   f"{info['new_subjects']:,} new subjects; as of {info['as_of']}.")
@@ -194,7 +180,7 @@ def score(
         row = score_subject(store, rulebook, key, day)
     row.pop("subject_key")
     if as_json:
-        _print_json(row)
+        print_json(row)
         return
     if row["score"] is None:
         out.print(f"Unscorable: {row['unscorable_reason']} ({row['n_events']} events counted).")
@@ -224,7 +210,7 @@ def _score_batch(store: Store, model: str | None, day: date, as_json: bool) -> N
                                 "as_of": day.isoformat(), "subjects": run.subjects,
                                 "scored": run.scored, "seconds": round(run.seconds, 3)}
         if as_json:
-            _print_json(info)
+            print_json(info)
         else:
             out.print(f"Scored {run.scored:,} of {run.subjects:,} subjects with "
                       f"{run.model_id} {run.model_version} as of {day} in {run.seconds:.2f} s.")
@@ -241,7 +227,7 @@ def _score_batch(store: Store, model: str | None, day: date, as_json: bool) -> N
                      "status": roles.get(model_id, {}), "subjects": run.subjects,
                      "scored": run.scored, "seconds": round(run.seconds, 3)})
     if as_json:
-        _print_json({"as_of": day.isoformat(), "runs": runs})
+        print_json({"as_of": day.isoformat(), "runs": runs})
         return
     for r in runs:
         status = ", ".join(f"{s} for {k}" for k, s in r["status"].items())
@@ -267,7 +253,7 @@ def explain_command(
                       "omitted. Run `xinyong score` to rank the population.[/]")
         result = explain(store, rulebook, key, day)
     if as_json:
-        _print_json(result.to_json())
+        print_json(result.to_json())
     else:
         _render_explanation(result)
 
@@ -354,7 +340,7 @@ def demo(
     finally:
         store.close()
     if as_json:
-        _print_json(summary.to_json())
+        print_json(summary.to_json())
         return
     out.print(f"\n[bold]xinyong demo[/]: {persons:,} people, {orgs:,} organisations, seed {seed}, "
               f"as of {summary.as_of}, model {summary.model}")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from xinyong._cli_options import HomeOpt, JsonOpt, parse_date, print_json
 from xinyong.decisions._attest import (
     PRIVATE_KEY,
     PUBLIC_KEY,
@@ -43,7 +44,7 @@ from xinyong.decisions._lists import (
 )
 from xinyong.decisions._notices import notices_for
 from xinyong.decisions._rewards import rewards_for
-from xinyong.decisions.cli import HomeOpt, JsonOpt, err, out, print_json
+from xinyong.decisions.cli import err, out
 from xinyong.errors import XinyongError
 from xinyong.store import Store, default_home
 
@@ -176,11 +177,7 @@ def lists_show(as_json: JsonOpt = False) -> None:
 def _when(text: str | None) -> datetime | None:
     if text is None:
         return None
-    try:
-        return datetime.combine(date.fromisoformat(text), time())
-    except ValueError:
-        raise XinyongError("BAD_DATE", f"'{text}' is not a date like 2026-12-31",
-                           field="--starts") from None
+    return datetime.combine(parse_date(text, field="--starts", example="2026-12-31"), time())
 
 
 @lists_app.command("add")

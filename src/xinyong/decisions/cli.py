@@ -9,16 +9,13 @@ code, which the main app prints without a traceback.
 
 from __future__ import annotations
 
-import json
-import sys
-from datetime import date
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong._cli_options import HomeOpt, JsonOpt, parse_date, print_json
 from xinyong.decisions._consent import consents_of, grant_consent, revoke_consent
 from xinyong.decisions._data import shipped_products
 from xinyong.decisions._decide import decide, request_score
@@ -33,11 +30,6 @@ from xinyong.store import Store
 out = Console()
 err = Console(stderr=True)
 
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", help="Platform home (default: $XINYONG_HOME or ./.xinyong)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 PartyOpt = Annotated[str, typer.Option("--party", "-p", help="The relying party's ID.")]
 PurposeOpt = Annotated[str, typer.Option(
     "--purpose", help="One of the fixed purposes, e.g. extension_of_credit, tenancy_screening.")]
@@ -47,10 +39,6 @@ consent_app = typer.Typer(help="Subjects' consents to relying parties, per purpo
 inquiry_app = typer.Typer(help="Score requests, and every inquiry a subject can see.")
 product_app = typer.Typer(help="Products: decision tables over scores and list entries.")
 review_app = typer.Typer(help="Human review of contested automated declines.")
-
-
-def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
 
 
 # -- relying parties --------------------------------------------------------------------------
@@ -110,13 +98,7 @@ def consent_grant(
     as_json: JsonOpt = False,
 ) -> None:
     """The subject lets a party ask for one purpose until a date."""
-    day = None
-    if until is not None:
-        try:
-            day = date.fromisoformat(until)
-        except ValueError:
-            raise XinyongError("BAD_DATE", f"'{until}' is not a date like 2026-12-31",
-                               field="--until") from None
+    day = None if until is None else parse_date(until, field="--until", example="2026-12-31")
     with Store.open(home) as store:
         consent = grant_consent(store, subject_id, party, purpose, until=day, days=days)
     if as_json:

@@ -8,15 +8,14 @@ elsewhere, and ``verify --anchor SEQ:HASH`` checks the chain against it later.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from xinyong._cli_options import HomeOpt, JsonOpt, print_json
 from xinyong.errors import XinyongError
 from xinyong.governance._audit import audit_entries, audit_head
 from xinyong.governance._audit_verify import AuditVerification, format_anchor, verify_chain
@@ -25,14 +24,7 @@ from xinyong.store import Store, fetch_one
 out = Console()
 err = Console(stderr=True)
 
-HomeOpt = Annotated[Path | None, typer.Option(
-    "--home", help="Platform home (default: $XINYONG_HOME or ./.xinyong).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 PROGRESS_FROM = 500_000  # entries: shorter chains verify in well under a second
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
 
 
 def _verify(store: Store, anchor: str | None, show_progress: bool) -> AuditVerification:
@@ -63,7 +55,7 @@ def register(app: typer.Typer, audit_app: typer.Typer) -> None:
         with Store.open(home) as store:
             result = _verify(store, anchor, not as_json and err.is_terminal)
         if as_json:
-            _print_json(result.to_json())
+            print_json(result.to_json())
         elif result.broken is None:
             anchored = f"; it holds anchor {result.anchor}" if result.anchor else ""
             out.print(f"[green]✓[/] audit chain intact: {result.entries:,} entries, head "
@@ -96,7 +88,7 @@ def register(app: typer.Typer, audit_app: typer.Typer) -> None:
             entries = audit_entries(store.con, subject_key=key, action_prefix=action,
                                     limit=limit)
         if as_json:
-            _print_json([e.to_json() for e in entries])
+            print_json([e.to_json() for e in entries])
             return
         if not entries:
             out.print("no audit entries match")
@@ -121,7 +113,7 @@ def register(app: typer.Typer, audit_app: typer.Typer) -> None:
         value = format_anchor(*head)
         recorded = None if row is None else row[0]
         if as_json:
-            _print_json({"anchor": value, "seq": head[0], "hash": head[1].hex(),
+            print_json({"anchor": value, "seq": head[0], "hash": head[1].hex(),
                          "recorded_at": None if recorded is None else recorded.isoformat()})
         else:
             out.print(value)

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from xinyong.decisions.cli import HomeOpt, JsonOpt, out, print_json
+from xinyong._cli_options import HomeOpt, JsonOpt, parse_moment, print_json
+from xinyong.decisions.cli import out
 from xinyong.errors import XinyongError
 from xinyong.governance._disputes import (
     Dispute,
@@ -33,13 +34,7 @@ FurnisherOpt = Annotated[str, typer.Option(
 
 
 def parse_now(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise XinyongError("BAD_DATE", f"'{text}' is not a date like 2026-11-01 or a date-time "
-                           "like 2026-11-01T09:00", field="--now") from None
+    return None if text is None else parse_moment(text, field="--now")
 
 
 def _show(dispute: Dispute) -> None:

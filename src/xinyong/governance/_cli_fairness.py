@@ -9,8 +9,6 @@ line 3).
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong._cli_options import HomeOpt, JsonOpt, parse_date, print_json
 from xinyong.errors import XinyongError
 from xinyong.governance._compare import compare_models
 from xinyong.governance._drift import score_drift
@@ -35,9 +34,6 @@ from xinyong.store import Store, fetch_one
 out = Console()
 err = Console(stderr=True)
 
-HomeOpt = Annotated[Path | None, typer.Option(
-    "--home", help="Platform home (default: $XINYONG_HOME or ./.xinyong).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 AsOfOpt = Annotated[str | None, typer.Option(
     "--as-of", help="The run's as-of date (YYYY-MM-DD); default: the latest run.")]
 MinGroupOpt = Annotated[int, typer.Option(
@@ -50,18 +46,10 @@ GroupsOpt = Annotated[Path | None, typer.Option(
 IdColumnOpt = Annotated[str, typer.Option(
     "--id-column", help="The groups file's subject ID column.")]
 
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
-
-
 def _date(text: str | None, option: str) -> date | None:
     if text is None:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise XinyongError("BAD_DATE", f"'{text}' is not a date like 2026-11-01",
-                           field=option) from None
+    return parse_date(text, field=option)
 
 
 def _ensure_run(store: Store, model: str, day: date | None, score_missing: bool) -> None:
@@ -266,7 +254,7 @@ def groups_load(
     with Store.open(home) as store:
         load = load_groups_file(store, file, id_column=id_column, attributes=attributes)
     if as_json:
-        _print_json(load.to_json())
+        print_json(load.to_json())
         return
     out.print(f"Loaded {', '.join(load.attributes)} for {load.matched:,} subjects from "
               f"{load.rows:,} rows (kept apart from scoring, without the IDs).")
@@ -280,7 +268,7 @@ def groups_clear(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     with Store.open(home) as store:
         existed = clear_groups(store)
     if as_json:
-        _print_json({"deleted": existed})
+        print_json({"deleted": existed})
     else:
         out.print("Deleted the audit's groups." if existed else "No groups were loaded.")
 
@@ -304,7 +292,7 @@ def fairness(
         _ensure_run(store, model, day, score_missing)
         report = fairness_report(store, model, day, chosen, min_group=min_group)
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
         _render_fairness(report)
 
@@ -327,7 +315,7 @@ def drift(
             _ensure_run(store, model, day, score_missing)
         report = score_drift(store, model, start, end, kind=kind)
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
         _render_drift(report)
 
@@ -363,7 +351,7 @@ def model_compare(
     """Tier migration matrix, rank correlation and AUC of two models' runs."""
     report = _compare(a, b, as_of, min_group, score_missing, home)
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
         _render_compare(report)
 
@@ -388,7 +376,7 @@ def simulate_compare(
     report = _compare(models[0], models[1], as_of, min_group, score_missing, home, groups,
                       id_column, with_groups=True)
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
         _render_compare(report)
 

@@ -9,9 +9,6 @@ ingestion commands, which first needed it).
 
 from __future__ import annotations
 
-import json
-import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from xinyong._cli_options import HomeOpt, JsonOpt, parse_date, print_json
 from xinyong.errors import XinyongError
 from xinyong.governance._identity import erase_subject, record_identity
 from xinyong.governance._report import readable_time, report_tables, subject_report
@@ -28,16 +26,7 @@ from xinyong.store import Store
 
 out = Console()
 
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", help="Platform home (default: $XINYONG_HOME or ./.xinyong)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 SubjectArg = Annotated[str, typer.Argument(help="The subject's ID.")]
-
-
-def _print_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
 def report_command(
@@ -56,7 +45,7 @@ def report_command(
         key, _ = store.find_subject(subject_id)
         report = subject_report(store, key)
     if as_json:
-        _print_json(report)
+        print_json(report, ensure_ascii=False)
         return
     if html is not None:
         try:
@@ -93,18 +82,13 @@ def identity_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Record or update a person's name, birth date and address (encrypted with their own key)."""
-    born = None
-    if birth_date is not None:
-        try:
-            born = date.fromisoformat(birth_date)
-        except ValueError:
-            raise XinyongError("BAD_DATE", f"'{birth_date}' is not a date like 1990-05-17",
-                               field="--birth-date") from None
+    born = (None if birth_date is None
+            else parse_date(birth_date, field="--birth-date", example="1990-05-17"))
     with Store.open(home) as store:
         key, _ = store.find_subject(subject_id)
         fields = record_identity(store, key, name=name, birth_date=born, address=address)
     if as_json:
-        _print_json({"recorded": fields})
+        print_json({"recorded": fields}, ensure_ascii=False)
     else:
         out.print(f"Recorded {', '.join(f.replace('_', ' ') for f in fields)}, encrypted with "
                   "this person's own key. Only their report shows it.")
@@ -127,7 +111,7 @@ def erase_command(
         key, _ = store.find_subject(subject_id)
         erasure = erase_subject(store, key, by="operator" if operator else "subject")
     if as_json:
-        _print_json(erasure.to_json())
+        print_json(erasure.to_json(), ensure_ascii=False)
     else:
         out.print(f"Erased on {erasure.erased_at:%Y-%m-%d %H:%M} UTC: the personal data key was "
                   f"{'destroyed' if erasure.key_destroyed else 'already gone'}; "

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong._cli_options import HomeOpt, print_json
 from xinyong.governance._identity import set_enrollment
 from xinyong.ingest._pipeline import ingest_file
 from xinyong.ingest._readers import FORMATS
@@ -21,11 +22,6 @@ err = Console(stderr=True)
 furnisher_app = typer.Typer(help="Data furnishers and the event types they may report.")
 subject_app = typer.Typer(help="Subjects: participation (opt-in, opt-out), personal data, "
                           "erasure.")
-
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", help="Platform home (default: $XINYONG_HOME or ./.xinyong)."),
-]
 
 
 @furnisher_app.command("add")
@@ -55,7 +51,7 @@ def furnisher_list(
                GROUP BY f.name, f.may_report ORDER BY f.name""")
     data = [{"name": n, "may_report": m, "events": int(c)} for n, m, c in rows]
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        print_json(data)
         return
     table = Table()
     for col in ("furnisher", "may report", "events"):
@@ -83,7 +79,7 @@ def ingest(
     with Store.open(home) as store, err.status(f"Ingesting {file.name}"):
         summary = ingest_file(store, file, furnisher=furnisher, fmt=fmt)
     if as_json:
-        sys.stdout.write(json.dumps(summary.to_json(), indent=2, default=str) + "\n")
+        print_json(summary.to_json())
     else:
         out.print(
             f"{file.name}: {summary.rows:,} rows, [green]{summary.accepted:,} accepted[/], "

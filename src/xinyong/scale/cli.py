@@ -12,8 +12,6 @@ bigger disk)::
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from xinyong._cli_options import HomeOpt, JsonOpt, parse_date, print_json
 from xinyong.errors import XinyongError
 from xinyong.scale._export import export_events
 from xinyong.scale._import import import_scores
@@ -40,10 +39,6 @@ import_app = typer.Typer(help="Load results computed elsewhere: `xinyong import 
 scale_app = typer.Typer(help="Score an export on DuckDB or Apache Spark: `xinyong scale score`.",
                         no_args_is_help=True)
 
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="Platform home (default: "
-                                              "$XINYONG_HOME or ./.xinyong).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
 
 def register(app: typer.Typer) -> None:
     """Add ``export``, ``import`` and ``scale`` to the ``xinyong`` app."""
@@ -52,18 +47,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(scale_app, name="scale")
 
 
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
-
-
 def _day(text: str | None) -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise XinyongError("BAD_DATE", f"'{text}' is not a date like 2026-11-01",
-                           field="--as-of") from None
+    return date.today() if text is None else parse_date(text, field="--as-of")
 
 
 def _config(pairs: list[str]) -> dict[str, str]:
@@ -93,7 +78,7 @@ def export_events_command(
     info = {"directory": str(directory), "events": m.events, "subjects": m.subjects,
             "buckets": m.buckets, "seconds": round(result.seconds, 3)}
     if as_json:
-        _print_json(info)
+        print_json(info)
     else:
         out.print(f"Exported {m.events:,} events of {m.subjects:,} subjects to {directory} "
                   f"({m.buckets} buckets) in {result.seconds:.1f} s.")
@@ -143,7 +128,7 @@ def scale_score_command(
             "subjects": manifest.rows, "scored": manifest.scored, "events": manifest.events,
             "seconds": manifest.seconds, "events_per_second": None if rate is None else round(rate)}
     if as_json:
-        _print_json(info)
+        print_json(info)
     else:
         out.print(f"Scored {manifest.scored:,} of {manifest.rows:,} subjects ({manifest.events:,} "
                   f"events) with {manifest.model_id} {manifest.model_version} as of "
@@ -165,7 +150,7 @@ def import_scores_command(
             "as_of": result.as_of.isoformat(), "subjects": result.subjects,
             "scored": result.scored, "seconds": round(result.seconds, 3)}
     if as_json:
-        _print_json(info)
+        print_json(info)
     else:
         out.print(f"Imported {result.scored:,} scores of {result.subjects:,} subjects "
                   f"({result.model_id} {result.model_version}, as of {result.as_of}).")

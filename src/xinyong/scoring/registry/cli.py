@@ -8,8 +8,6 @@ their audit entry in the same transaction.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong._cli_options import HomeOpt, JsonOpt, print_json
 from xinyong.errors import XinyongError
 from xinyong.scoring.registry._artifacts import Artifact, describe_artifact
 from xinyong.scoring.registry._registry import (
@@ -31,9 +30,6 @@ from xinyong.store import Store, default_home
 
 out = Console()
 
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="Platform home (default: "
-                                              "$XINYONG_HOME or ./.xinyong).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 ModelArg = Annotated[str, typer.Argument(help="A model id: a shipped rulebook or a saved "
                                          "scorecard (see `xinyong model list`).")]
 KindOpt = Annotated[str | None, typer.Option("--kind", help="Subject kind: person or "
@@ -49,10 +45,6 @@ def register(model_app: typer.Typer) -> None:
     model_app.command("register")(register_command)
     model_app.command("promote")(promote_command)
     model_app.command("retire")(retire_command)
-
-
-def _emit(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
 
 
 def _read_registry(home: Path | None) -> list[RegisteredModel] | None:
@@ -89,7 +81,7 @@ def list_command(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
             rows.append(_unregistered_row(describe_artifact(model_id, home)))
     rows.sort(key=lambda r: (r["model"], r["subject_kind"] or ""))
     if as_json:
-        _emit(rows)
+        print_json(rows)
         return
     table = Table(title="Models" + ("" if registry is not None else
                                     " (no store here: `xinyong init` registers the shipped ones)"))
@@ -136,7 +128,7 @@ def show_command(model_id: ModelArg, home: HomeOpt = None, as_json: JsonOpt = Fa
                                r.artifact_sha256 == artifact.sha256} for r in regs],
             **_details(model_id, artifact, where)}
     if as_json:
-        _emit(info)
+        print_json(info)
         return
     out.print(f"[bold]{model_id}[/] {artifact.version} ({artifact.family}, provider "
               f"{info['provider']}): {artifact.description}")
@@ -166,7 +158,7 @@ def show_command(model_id: ModelArg, home: HomeOpt = None, as_json: JsonOpt = Fa
 
 def _print_changes(changed: list[RegisteredModel], as_json: bool) -> None:
     if as_json:
-        _emit([r.to_json() for r in changed])
+        print_json([r.to_json() for r in changed])
         return
     for r in changed:
         out.print(f"{r.model_id} {r.version} is now [bold]{r.status}[/] for {r.subject_kind} "

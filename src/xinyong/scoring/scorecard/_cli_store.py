@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from xinyong.errors import XinyongError
+from xinyong._cli_options import HomeOpt, JsonOpt, parse_date, print_json
 from xinyong.scoring.features import feature_frame, feature_sql, load_feature_view
 from xinyong.scoring.scorecard._explain import explain_card
 from xinyong.scoring.scorecard._home import load_scorecard
@@ -30,9 +28,6 @@ out = Console()
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="A saved scorecard id or a .json "
                                        "artifact path, fitted with --features.")]
 AsOfOpt = Annotated[str, typer.Option("--as-of", help="The scoring date (YYYY-MM-DD).")]
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="Platform home (default: "
-                                              "$XINYONG_HOME or ./.xinyong).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 DialectOpt = Annotated[str, typer.Option(help="SQL dialect: duckdb or spark (any SQLGlot "
                                          "dialect works).")]
 
@@ -41,18 +36,6 @@ def register(model_app: typer.Typer) -> None:
     model_app.command("score")(score_command)
     model_app.command("explain")(explain_command)
     model_app.command("features")(features_command)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise XinyongError("BAD_DATE", f"'{text}' is not a date like 2026-11-01",
-                           field="--as-of") from None
-
-
-def _emit(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
 
 
 def score_command(
@@ -66,7 +49,7 @@ def score_command(
 ) -> None:
     """Score every subject of a scorecard's feature view on the store; the run goes to scores."""
     card = load_scorecard(model, home)
-    day = _day(as_of)
+    day = parse_date(as_of, field="--as-of")
     if sql:
         sys.stdout.write(store_sql(card, day, dialect=dialect) + "\n")
         return
@@ -75,7 +58,7 @@ def score_command(
     info = {"model": run.model_id, "version": run.model_version, "as_of": day.isoformat(),
             "subjects": run.subjects, "scored": run.scored, "seconds": run.seconds}
     if as_json:
-        _emit(info)
+        print_json(info)
         return
     out.print(f"Scored {run.scored:,} of {run.subjects:,} subjects with scorecard "
               f"[bold]{run.model_id}[/] {run.model_version} as of {day} in {run.seconds:.2f} s.")
@@ -93,9 +76,9 @@ def explain_command(
     card = load_scorecard(model, home)
     with Store.open(home, read_only=True) as store:
         key, _ = store.find_subject(subject_id)
-        result = explain_card(store, card, key, _day(as_of))
+        result = explain_card(store, card, key, parse_date(as_of, field="--as-of"))
     if as_json:
-        _emit(result.to_json())
+        print_json(result.to_json())
         return
     if result.score is None:
         out.print(f"[bold]Unscorable[/] under {result.model_id} as of {result.as_of}: "
@@ -132,14 +115,14 @@ def features_command(
 ) -> None:
     """Print a feature view's query, or the first rows of its feature table on the store."""
     loaded = load_feature_view(view)
-    day = _day(as_of)
+    day = parse_date(as_of, field="--as-of")
     if sql:
         sys.stdout.write(feature_sql(loaded, day, dialect=dialect) + "\n")
         return
     with Store.open(home, read_only=True) as store:
         frame = feature_frame(store, loaded, day).head(limit)
     if as_json:
-        _emit(json.loads(frame.to_json(orient="records")))
+        print_json(json.loads(frame.to_json(orient="records")))
         return
     table = Table(title=f"{loaded.name} as of {day}", show_edge=False)
     for column in frame.columns:

@@ -12,8 +12,6 @@ code and field.
 from __future__ import annotations
 
 import hashlib
-import json
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from xinyong._cli_options import HomeOpt, JsonOpt, parse_date, print_json
 from xinyong.errors import XinyongError
 from xinyong.scoring.features import load_feature_view
 from xinyong.scoring.scorecard._fit import ScorecardModel
@@ -35,9 +34,6 @@ out = Console()
 
 DataOpt = Annotated[Path, typer.Option("--data", help="Training or evaluation data: a .csv or "
                                        ".parquet file with one row per applicant.")]
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="Platform home (default: "
-                                              "$XINYONG_HOME or ./.xinyong).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
 def register(model_app: typer.Typer) -> None:
@@ -74,10 +70,6 @@ def _split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Se
 def _names(values: list[str] | None) -> list[str]:
     """Repeated options, each of which may also be comma-separated."""
     return [n.strip() for v in values or [] for n in v.split(",") if n.strip()]
-
-
-def _emit(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
 
 
 def fit(
@@ -162,7 +154,7 @@ def fit(
                           "sha256": card.feature_view.sha256} if card.feature_view else None),
     }
     if as_json:
-        _emit(info)
+        print_json(info)
         return
     out.print(f"Saved scorecard [bold]{card.id}[/] to {path}: {len(card.names)} characteristics, "
               f"{t.rows:,} rows ({t.bad:,} bad).")
@@ -194,11 +186,7 @@ def _day(text: str | None) -> date:
     if not text:
         raise XinyongError("BAD_OPTION", "--features needs --as-of, the date the features are "
                            "computed at (YYYY-MM-DD)", field="--as-of")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise XinyongError("BAD_DATE", f"'{text}' is not a date like 2026-11-01",
-                           field="--as-of") from None
+    return parse_date(text, field="--as-of")
 
 
 def evaluate_command(
@@ -215,7 +203,7 @@ def evaluate_command(
     X, y = _split_target(read_data(data), target or card.target_name)
     result = evaluate(card, X, y)
     if as_json:
-        _emit(result)
+        print_json(result)
         return
     out.print(f"[bold]{card.id}[/] on {result['rows']:,} rows ({result['bad']:,} bad): AUC "
               f"{result['auc']:.3f}, KS {result['ks']:.3f}, Gini {result['gini']:.3f}.")
