@@ -14,11 +14,10 @@ from fnmatch import fnmatch
 import duckdb
 
 from xinyong.catalog import Catalogue, protected_category
+from xinyong.ingest._identifiers import generic_checks, prc_checks, uscc_checks
 from xinyong.profiles import JurisdictionProfile
 
 CORRECTIONS = ("correction.void", "correction.replace")
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_PRC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def q(value: str) -> str:
@@ -29,57 +28,12 @@ def _list(values: list[str] | tuple[str, ...]) -> str:
     return "[" + ", ".join(q(v) for v in values) + "]::VARCHAR[]"
 
 
-def _err(condition: str, field: str, code: str, message: str) -> str:
+def _err(condition: str, field: str, code: str, message: str, rank: int) -> str:
+    # ``rank`` orders a row's errors once its shape's and its own are put together.
     return (
-        f"CASE WHEN {condition} THEN {{'field': {q(field)}, 'code': {q(code)}, "
+        f"CASE WHEN {condition} THEN {{'rank': {rank}, 'field': {q(field)}, 'code': {q(code)}, "
         f"'message': {message}}} END"
     )
-
-
-def _prc_checks(sid: str) -> list[tuple[str, str, str]]:
-    digits = " + ".join(
-        f"CAST(substr({sid}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_PRC_WEIGHTS)
-    )
-    return [
-        (f"length({sid}) <> 18", "ID_LENGTH",
-         f"'a PRC resident identity number has 18 characters; got ' || length({sid})"),
-        (f"NOT regexp_full_match({sid}, '[0-9]{{17}}[0-9X]')", "ID_CHARSET",
-         "'a PRC resident identity number is 17 digits and a check character 0-9 or X'"),
-        (f"regexp_full_match({sid}, '[0-9]{{17}}[0-9X]') AND "
-         f"substr('10X98765432', (({digits}) % 11) + 1, 1) <> substr({sid}, 18, 1)", "ID_CHECKSUM",
-         "'the check character does not match (ISO 7064 MOD 11-2): the number has a typo'"),
-        (f"regexp_full_match({sid}, '[0-9]{{17}}[0-9X]') AND "
-         f"COALESCE(try_strptime(substr({sid}, 7, 8), '%Y%m%d') NOT BETWEEN DATE '1900-01-01' "
-         f"AND current_date, true)", "ID_BIRTH_DATE",
-         "'characters 7-14 are not a birth date between 1900 and today'"),
-    ]
-
-
-def _uscc_checks(sid: str) -> list[tuple[str, str, str]]:
-    from xinyong.catalog.identifiers import _USCC_WEIGHTS  # the standard's weights, one source
-
-    values = " + ".join(
-        f"(instr('{_USCC_ALPHABET}', substr({sid}, {i + 1}, 1)) - 1) * {w}"
-        for i, w in enumerate(_USCC_WEIGHTS)
-    )
-    return [
-        (f"length({sid}) <> 18", "ID_LENGTH",
-         f"'a unified social credit code has 18 characters; got ' || length({sid})"),
-        (f"NOT regexp_full_match({sid}, '[{_USCC_ALPHABET}]{{18}}')", "ID_CHARSET",
-         f"'a unified social credit code uses only {_USCC_ALPHABET}'"),
-        (f"regexp_full_match({sid}, '[{_USCC_ALPHABET}]{{18}}') AND "
-         f"substr('{_USCC_ALPHABET}', ((31 - (({values}) % 31)) % 31) + 1, 1) "
-         f"<> substr({sid}, 18, 1)", "ID_CHECKSUM",
-         "'the check character does not match (GB 32100-2015): the code has a typo'"),
-    ]
-
-
-def _generic_checks(sid: str) -> list[tuple[str, str, str]]:
-    return [
-        (f"length({sid}) > 64", "ID_TOO_LONG", "'an ID has at most 64 characters'"),
-        (f"regexp_matches({sid}, '[[:cntrl:]]')", "ID_CHARSET",
-         "'the ID contains control characters'"),
-    ]
 
 
 @dataclass(frozen=True)
@@ -99,197 +53,249 @@ class BatchContext:
         return [n for n in names if any(fnmatch(n, p) for p in self.may_report)]
 
 
-def validation_sql(
-    ctx: BatchContext, unknown_names: list[str], *, typed: bool = False
-) -> list[str]:
-    """Statements creating ``ingest_ids`` and ``ingest_checked`` from ``ingest_rows``.
+# Checks whose inputs are the row's own values; every other check depends only on the row's
+# shape (subject_kind, event_type, attributes) and is evaluated once per distinct shape.
+_ROW_CODES = frozenset({
+    "EVENT_ID_MISSING", "EVENT_ID_TOO_LONG", "SUBJECT_ID_MISSING", "OCCURRED_AT_MISSING",
+    "OCCURRED_AT_INVALID", "AMOUNT_INVALID", "OCCURRED_AT_FUTURE", "OCCURRED_AT_TOO_OLD",
+    "AMOUNT_NEGATIVE", "AMOUNT_ABSURD", "AMOUNT_REQUIRED", "AMOUNT_NOT_ALLOWED",
+})
+# An error's rank in a row's list: identifier errors first, then the checks in their order.
+_CHECK_RANK = 100
+_STRIP_RANK = "lambda e: {'field': e.field, 'code': e.code, 'message': e.message}"
 
-    ``typed`` input (the bulk path) carries ``occurred_at`` as TIMESTAMP, ``amount`` as DOUBLE,
-    a ``furnisher_id`` and the attributes as ``a_<name>`` text columns instead of JSON.
-    Identifiers are validated and pseudonymised once per distinct ID (``ingest_ids``), and a
-    row's error list is only built for rows that fail a check.
+
+@dataclass(frozen=True)
+class ValidationPlan:
+    """The SQL of one validation, built from the catalogue, licence and profile.
+
+    Statements run in order: :attr:`shapes` (``ingest_shapes``: one row per distinct
+    subject_kind, event_type and attributes, with the attributes parsed), then — once the
+    batch's distinct names are known — :meth:`verdicts` (``ingest_ids``: one row per distinct
+    ID, checked and pseudonymised; ``ingest_verdicts``: each shape's errors and typed
+    attributes) and :meth:`checked` (``ingest_checked``: every row, its own checks, its shape's
+    verdict joined back).
     """
-    cat = ctx.catalogue
-    types = [t.name for t in cat]
-    attrs = list(cat.attributes.values())
-    protected = [n for n in unknown_names if protected_category(n)]
-    protected_keys = ", ".join(q(k) for k in protected) or "NULL"
-    licensed = ctx.licensed_types()
-    scheme = ctx.profile.identifier_scheme
 
-    kind_arms = " ".join(
-        f"WHEN {q(t.name)} THEN {_list(sorted(k.value for k in t.applies_to))}" for t in cat
-    )
-    allowed_arms = " ".join(
-        f"WHEN {q(t.name)} THEN {_list([a.name for a in t.attributes])}" for t in cat
-    )
-    amount_arms = " ".join(f"WHEN {q(t.name)} THEN {q(t.amount.value)}" for t in cat)
+    ctx: BatchContext
+    typed: bool
 
-    attr_cols = []
-    attr_checks: list[tuple[str, str, str, str]] = []
-    for a in attrs:
-        if not typed:
-            attr_cols.append(f"json_extract_string(attr_json, '$.{a.name}') AS a_{a.name}")
-        field = f"attributes.{a.name}"
-        required_by = [t.name for t in cat if a.name in t.required]
-        if required_by:
-            attr_checks.append((
-                f"etype IN ({', '.join(q(n) for n in required_by)}) AND a_{a.name} IS NULL",
-                field, "ATTRIBUTE_REQUIRED", f"etype || ' needs the attribute {a.name}'"))
-        if a.sql_type == "INTEGER":
-            attr_checks.append((
-                f"a_{a.name} IS NOT NULL AND TRY_CAST(a_{a.name} AS INTEGER) IS NULL",
-                field, "ATTRIBUTE_TYPE", f"'{a.name} must be a whole number; got ' || a_{a.name}"))
-            if a.minimum is not None and a.maximum is not None:
-                attr_checks.append((
-                    f"TRY_CAST(a_{a.name} AS INTEGER) NOT BETWEEN {a.minimum:g} AND {a.maximum:g}",
-                    field, "ATTRIBUTE_RANGE",
-                    f"'{a.name} must be between {a.minimum:g} and {a.maximum:g}; got ' "
-                    f"|| a_{a.name}"))
-        if a.values:
-            attr_checks.append((
-                f"a_{a.name} NOT IN ({', '.join(q(v) for v in a.values)})",
-                field, "ATTRIBUTE_VALUE",
-                f"'{a.name} must be one of {', '.join(a.values)}; got ' || a_{a.name}"))
+    def shape_keys(self) -> list[str]:
+        keys = ["subject_kind", "event_type", "attributes"]
+        if self.typed:
+            keys += [f"a_{a}" for a in self.ctx.catalogue.attributes]
+        return keys
 
-    def normalise(column: str) -> str:
+    def normalise(self, column: str) -> str:
+        scheme = self.ctx.profile.identifier_scheme
         return f"upper(trim({column}))" if scheme == "cn" else f"trim({column})"
 
-    if scheme == "cn":
-        person_checks, org_checks = _prc_checks("sid"), _uscc_checks("sid")
-    else:
-        person_checks = org_checks = _generic_checks("sid")
-    id_checks = [
-        _err(f"kind = 'person' AND ({cond})", "subject_id", code, msg)
-        for cond, code, msg in person_checks
-    ] + [
-        _err(f"kind = 'organisation' AND ({cond})", "subject_id", code, msg)
-        for cond, code, msg in org_checks
-    ]
-    ipad, opad = ctx.hmac_ipad.hex(), ctx.hmac_opad.hex()
-    pseudonym = f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(sid))))"
-    skew = ctx.profile.clock_skew_days
-    if typed:
-        ts, amt = "CAST(occurred_at AS TIMESTAMP)", "CAST(amount AS DOUBLE)"
-        text_checks: list[tuple[str, str, str, str]] = [
-            ("occurred_at IS NULL", "occurred_at", "OCCURRED_AT_MISSING",
-             "'every row needs occurred_at'"),
-        ]
-    else:
-        ts = ("COALESCE(CAST(TRY_CAST(trim(occurred_at) AS TIMESTAMPTZ) AS TIMESTAMP), "
-              "TRY_CAST(trim(occurred_at) AS TIMESTAMP))")
-        amt = "TRY_CAST(trim(amount) AS DOUBLE)"
-        text_checks = [
-            ("occurred_at IS NULL OR trim(occurred_at) = ''", "occurred_at",
-             "OCCURRED_AT_MISSING", "'every row needs occurred_at, an ISO 8601 date or date-time'"),
-            ("trim(occurred_at) <> '' AND ts IS NULL", "occurred_at", "OCCURRED_AT_INVALID",
-             "'''' || occurred_at || ''' is not an ISO 8601 date (2026-03-01) or date-time "
-             "(2026-03-01T09:30:00Z)'"),
-            ("trim(amount) <> '' AND amt IS NULL", "amount", "AMOUNT_INVALID",
-             "'amount must be a number such as 1250.50; got ' || amount"),
-            ("attributes IS NOT NULL AND trim(attributes) <> '' AND attr_json IS NULL",
-             "attributes", "ATTRIBUTES_INVALID",
-             "'attributes must be a JSON object such as {\"days_past_due\": 30}'"),
-            (f"len(list_filter(unknown_keys, lambda k: k IN ({protected_keys}))) > 0",
-             "attributes", "PROTECTED_CATEGORY",
-             "'attribute(s) ' || array_to_string(unknown_keys, ', ') || ' would record "
-             "protected data; xinyong refuses it'"),
-            (f"len(list_filter(unknown_keys, lambda k: k NOT IN ({protected_keys}))) > 0",
-             "attributes", "ATTRIBUTE_UNKNOWN",
-             "'attribute(s) ' || array_to_string(unknown_keys, ', ') || ' are not declared for ' "
-             "|| COALESCE(etype, 'this type')"),
-        ]
-    known = ", ".join(q(n) for n in [*types, *CORRECTIONS, *protected])
-    checks: list[tuple[str, str, str, str]] = [
-        ("event_id IS NULL OR trim(event_id) = ''", "event_id", "EVENT_ID_MISSING",
-         "'every row needs an event_id, unique per furnisher'"),
-        ("length(event_id) > 64", "event_id", "EVENT_ID_TOO_LONG",
-         "'an event_id has at most 64 characters; got ' || length(event_id)"),
-        ("kind IS NULL OR kind NOT IN ('person', 'organisation')", "subject_kind",
-         "SUBJECT_KIND_INVALID",
-         "'subject_kind must be person or organisation; got ' || COALESCE(subject_kind, 'nothing')"),
-        ("sid IS NULL OR sid = ''", "subject_id", "SUBJECT_ID_MISSING",
-         "'every row needs the subject_id of the person or organisation it is about'"),
-        ("raw_type IS NULL OR raw_type = ''", "event_type", "EVENT_TYPE_MISSING",
-         "'every row needs an event_type from the catalogue (xinyong catalog)'"),
-        (f"etype IN ({', '.join(q(n) for n in protected) or 'NULL'})", "event_type",
-         "PROTECTED_CATEGORY",
-         "'''' || etype || ''' would record protected data (opinion, belief, health, "
-         "speech, media or location); xinyong refuses it'"),
-        (f"raw_type <> 'correction.replace' AND etype <> '' AND etype NOT IN ({known})",
-         "event_type", "EVENT_TYPE_UNKNOWN",
-         "'''' || etype || ''' is not in the event catalogue; run xinyong catalog for the list'"),
-        (f"type_known AND etype NOT IN ({', '.join(q(n) for n in licensed) or 'NULL'})",
-         "event_type", "NOT_LICENSED",
-         "'this furnisher is not licensed to report ' || etype || '; ask the operator to "
-         "extend its --may-report patterns'"),
-        ("type_known AND kind IN ('person', 'organisation') AND NOT list_contains(kinds, kind)",
-         "subject_kind", "KIND_NOT_APPLICABLE",
-         "etype || ' applies to ' || array_to_string(kinds, ' and ') || ' subjects only'"),
-        *text_checks,
-        (f"ts > CAST(now() AS TIMESTAMP) + INTERVAL {skew} DAY", "occurred_at",
-         "OCCURRED_AT_FUTURE",
-         "'occurred_at ' || CAST(ts AS VARCHAR) || ' is in the future; report events after "
-         "they happen'"),
-        ("ts < TIMESTAMP '1900-01-01'", "occurred_at", "OCCURRED_AT_TOO_OLD",
-         "'occurred_at ' || CAST(ts AS VARCHAR) || ' is before 1900; check the date'"),
-        ("amt < 0", "amount", "AMOUNT_NEGATIVE",
-         "'amount cannot be negative here; report refunds and reversals as corrections'"),
-        ("amt > 1e13 OR isinf(amt) OR isnan(amt)", "amount", "AMOUNT_ABSURD",
-         "'amount ' || CAST(amt AS VARCHAR) || ' is not a plausible value'"),
-        ("amount_rule = 'required' AND amt IS NULL", "amount", "AMOUNT_REQUIRED",
-         "etype || ' needs an amount'"),
-        ("amount_rule = 'none' AND amt IS NOT NULL", "amount", "AMOUNT_NOT_ALLOWED",
-         "etype || ' carries no amount; leave it empty'"),
-        ("is_correction AND COALESCE(target_event_id, '') = ''", "attributes.target_event_id",
-         "CORRECTION_TARGET_MISSING",
-         "'a correction names the event_id it corrects in attributes.target_event_id'"),
-        ("raw_type = 'correction.replace' AND NOT type_known", "attributes.event_type",
-         "REPLACEMENT_TYPE_UNKNOWN",
-         "'a correction.replace gives the replacing event''s type in attributes.event_type'"),
-        *attr_checks,
-        ("len(COALESCE(cp_errors, [])) > 0", "attributes.counterparty_id",
-         "COUNTERPARTY_ID_INVALID",
-         "'the counterparty''s ID is not valid: ' || cp_errors[1].message"),
-    ]
-    any_failure = " OR ".join(f"COALESCE({cond}, false)" for cond, _, _, _ in checks)
-    error_list = ", ".join(_err(cond, field, code, msg) for cond, field, code, msg in checks)
-    typed_attrs = ", ".join(
-        "cp_ref AS counterparty_id" if a.name == "counterparty_id"
-        else f"TRY_CAST(a_{a.name} AS {a.sql_type}) AS {a.name}"
-        for a in attrs
-    )
-    furnisher = "furnisher_id" if typed else "CAST(NULL AS INTEGER) AS furnisher_id"
-    attr_json = (
-        "CAST(NULL AS JSON) AS attr_json" if typed else
-        "CASE WHEN json_valid(attributes) THEN CASE WHEN json_type(attributes) = 'OBJECT' "
-        "THEN CAST(attributes AS JSON) END END AS attr_json"
-    )
-    typed_cols = "".join(f"a_{a.name}, " for a in attrs) if typed else ""
-    # ingest_parsed is a view: DuckDB inlines it into both statements below and reads only
-    # the columns each needs, instead of materialising another copy of the batch.
-    parsed = f"""
-CREATE OR REPLACE TEMP VIEW ingest_parsed AS
+    def shapes(self) -> str:
+        cat = self.ctx.catalogue
+        types = [t.name for t in cat]
+        kind_arms = " ".join(
+            f"WHEN {q(t.name)} THEN {_list(sorted(k.value for k in t.applies_to))}" for t in cat
+        )
+        allowed_arms = " ".join(
+            f"WHEN {q(t.name)} THEN {_list([a.name for a in t.attributes])}" for t in cat
+        )
+        amount_arms = " ".join(f"WHEN {q(t.name)} THEN {q(t.amount.value)}" for t in cat)
+        attr_json = (
+            "CAST(NULL AS JSON) AS attr_json" if self.typed else
+            "CASE WHEN json_valid(attributes) THEN CASE WHEN json_type(attributes) = 'OBJECT' "
+            "THEN CAST(attributes AS JSON) END END AS attr_json"
+        )
+        attr_cols = "" if self.typed else "".join(
+            f", json_extract_string(attr_json, '$.{a}') AS a_{a}" for a in cat.attributes
+        )
+        return f"""
+CREATE OR REPLACE TEMP TABLE ingest_shapes AS
 WITH base AS (
-  SELECT row_number, byte_offset, {furnisher}, event_id, subject_kind, subject_id,
-    occurred_at, amount, attributes, {typed_cols}
-    lower(trim(subject_kind)) AS kind, {normalise('subject_id')} AS sid,
-    trim(event_type) AS raw_type, {attr_json}
-  FROM ingest_rows
+  SELECT *, lower(trim(subject_kind)) AS kind, trim(event_type) AS raw_type, {attr_json}
+  FROM (SELECT DISTINCT {', '.join(self.shape_keys())} FROM ingest_rows)
+),
+parsed AS (
+  SELECT *,
+    raw_type IN ({', '.join(q(c) for c in CORRECTIONS)}) AS is_correction,
+    json_extract_string(attr_json, '$.target_event_id') AS target_event_id,
+    CASE WHEN raw_type = 'correction.replace' THEN json_extract_string(attr_json, '$.event_type')
+         ELSE raw_type END AS etype{attr_cols}
+  FROM base
 )
 SELECT *,
-  raw_type IN ({', '.join(q(c) for c in CORRECTIONS)}) AS is_correction,
-  json_extract_string(attr_json, '$.target_event_id') AS target_event_id,
-  CASE WHEN raw_type = 'correction.replace' THEN json_extract_string(attr_json, '$.event_type')
-       ELSE raw_type END AS etype,
-  {ts} AS ts, {amt} AS amt{''.join(', ' + c for c in attr_cols)}
-FROM base"""
-    ids = f"""
+  COALESCE(etype IN ({', '.join(q(n) for n in types)}), false) AS type_known,
+  CASE etype {kind_arms} END AS kinds,
+  CASE etype {amount_arms} END AS amount_rule,
+  list_filter(COALESCE(json_keys(attr_json), []::VARCHAR[]),
+    lambda k: NOT list_contains(
+      COALESCE(CASE etype {allowed_arms} END, []::VARCHAR[])
+      || CASE WHEN raw_type = 'correction.void' THEN ['target_event_id']
+              WHEN raw_type = 'correction.replace' THEN ['target_event_id', 'event_type']
+              ELSE []::VARCHAR[] END, k)) AS unknown_keys
+FROM parsed"""
+
+    def names(self) -> str:
+        """Distinct event-type and attribute names in the batch, to check for protected ones."""
+        return """
+SELECT DISTINCT name FROM (
+  SELECT raw_type AS name FROM ingest_shapes
+  UNION ALL
+  SELECT unnest(json_keys(attr_json)) AS name FROM ingest_shapes WHERE attr_json IS NOT NULL
+) WHERE name IS NOT NULL"""
+
+    def checks(self, unknown_names: list[str]) -> list[tuple[str, str, str, str]]:
+        """Every check as ``(condition, field, code, message)``, in reporting order."""
+        cat, typed = self.ctx.catalogue, self.typed
+        types = [t.name for t in cat]
+        protected = [n for n in unknown_names if protected_category(n)]
+        protected_keys = ", ".join(q(k) for k in protected) or "NULL"
+        licensed = self.ctx.licensed_types()
+        attr_checks: list[tuple[str, str, str, str]] = []
+        for a in cat.attributes.values():
+            field = f"attributes.{a.name}"
+            required_by = [t.name for t in cat if a.name in t.required]
+            if required_by:
+                attr_checks.append((
+                    f"etype IN ({', '.join(q(n) for n in required_by)}) AND a_{a.name} IS NULL",
+                    field, "ATTRIBUTE_REQUIRED", f"etype || ' needs the attribute {a.name}'"))
+            if a.sql_type == "INTEGER":
+                attr_checks.append((
+                    f"a_{a.name} IS NOT NULL AND TRY_CAST(a_{a.name} AS INTEGER) IS NULL",
+                    field, "ATTRIBUTE_TYPE",
+                    f"'{a.name} must be a whole number; got ' || a_{a.name}"))
+                if a.minimum is not None and a.maximum is not None:
+                    attr_checks.append((
+                        f"TRY_CAST(a_{a.name} AS INTEGER) NOT BETWEEN {a.minimum:g} AND {a.maximum:g}",
+                        field, "ATTRIBUTE_RANGE",
+                        f"'{a.name} must be between {a.minimum:g} and {a.maximum:g}; got ' "
+                        f"|| a_{a.name}"))
+            if a.values:
+                attr_checks.append((
+                    f"a_{a.name} NOT IN ({', '.join(q(v) for v in a.values)})",
+                    field, "ATTRIBUTE_VALUE",
+                    f"'{a.name} must be one of {', '.join(a.values)}; got ' || a_{a.name}"))
+        skew = self.ctx.profile.clock_skew_days
+        if typed:
+            text_checks: list[tuple[str, str, str, str]] = [
+                ("occurred_at IS NULL", "occurred_at", "OCCURRED_AT_MISSING",
+                 "'every row needs occurred_at'"),
+            ]
+        else:
+            text_checks = [
+                ("occurred_at IS NULL OR trim(occurred_at) = ''", "occurred_at",
+                 "OCCURRED_AT_MISSING",
+                 "'every row needs occurred_at, an ISO 8601 date or date-time'"),
+                ("trim(occurred_at) <> '' AND ts IS NULL", "occurred_at", "OCCURRED_AT_INVALID",
+                 "'''' || occurred_at || ''' is not an ISO 8601 date (2026-03-01) or date-time "
+                 "(2026-03-01T09:30:00Z)'"),
+                ("trim(amount) <> '' AND amt IS NULL", "amount", "AMOUNT_INVALID",
+                 "'amount must be a number such as 1250.50; got ' || amount"),
+                ("attributes IS NOT NULL AND trim(attributes) <> '' AND attr_json IS NULL",
+                 "attributes", "ATTRIBUTES_INVALID",
+                 "'attributes must be a JSON object such as {\"days_past_due\": 30}'"),
+                (f"len(list_filter(unknown_keys, lambda k: k IN ({protected_keys}))) > 0",
+                 "attributes", "PROTECTED_CATEGORY",
+                 "'attribute(s) ' || array_to_string(unknown_keys, ', ') || ' would record "
+                 "protected data; xinyong refuses it'"),
+                (f"len(list_filter(unknown_keys, lambda k: k NOT IN ({protected_keys}))) > 0",
+                 "attributes", "ATTRIBUTE_UNKNOWN",
+                 "'attribute(s) ' || array_to_string(unknown_keys, ', ') || ' are not declared "
+                 "for ' || COALESCE(etype, 'this type')"),
+            ]
+        known = ", ".join(q(n) for n in [*types, *CORRECTIONS, *protected])
+        return [
+            ("event_id IS NULL OR trim(event_id) = ''", "event_id", "EVENT_ID_MISSING",
+             "'every row needs an event_id, unique per furnisher'"),
+            ("length(event_id) > 64", "event_id", "EVENT_ID_TOO_LONG",
+             "'an event_id has at most 64 characters; got ' || length(event_id)"),
+            ("kind IS NULL OR kind NOT IN ('person', 'organisation')", "subject_kind",
+             "SUBJECT_KIND_INVALID",
+             "'subject_kind must be person or organisation; got ' "
+             "|| COALESCE(subject_kind, 'nothing')"),
+            ("sid IS NULL OR sid = ''", "subject_id", "SUBJECT_ID_MISSING",
+             "'every row needs the subject_id of the person or organisation it is about'"),
+            ("raw_type IS NULL OR raw_type = ''", "event_type", "EVENT_TYPE_MISSING",
+             "'every row needs an event_type from the catalogue (xinyong catalog)'"),
+            (f"etype IN ({', '.join(q(n) for n in protected) or 'NULL'})", "event_type",
+             "PROTECTED_CATEGORY",
+             "'''' || etype || ''' would record protected data (opinion, belief, health, "
+             "speech, media or location); xinyong refuses it'"),
+            (f"raw_type <> 'correction.replace' AND etype <> '' AND etype NOT IN ({known})",
+             "event_type", "EVENT_TYPE_UNKNOWN",
+             "'''' || etype || ''' is not in the event catalogue; run xinyong catalog for the "
+             "list'"),
+            (f"type_known AND etype NOT IN ({', '.join(q(n) for n in licensed) or 'NULL'})",
+             "event_type", "NOT_LICENSED",
+             "'this furnisher is not licensed to report ' || etype || '; ask the operator to "
+             "extend its --may-report patterns'"),
+            ("type_known AND kind IN ('person', 'organisation') AND NOT list_contains(kinds, kind)",
+             "subject_kind", "KIND_NOT_APPLICABLE",
+             "etype || ' applies to ' || array_to_string(kinds, ' and ') || ' subjects only'"),
+            *text_checks,
+            (f"ts > CAST(now() AS TIMESTAMP) + INTERVAL {skew} DAY", "occurred_at",
+             "OCCURRED_AT_FUTURE",
+             "'occurred_at ' || CAST(ts AS VARCHAR) || ' is in the future; report events after "
+             "they happen'"),
+            ("ts < TIMESTAMP '1900-01-01'", "occurred_at", "OCCURRED_AT_TOO_OLD",
+             "'occurred_at ' || CAST(ts AS VARCHAR) || ' is before 1900; check the date'"),
+            ("amt < 0", "amount", "AMOUNT_NEGATIVE",
+             "'amount cannot be negative here; report refunds and reversals as corrections'"),
+            ("amt > 1e13 OR isinf(amt) OR isnan(amt)", "amount", "AMOUNT_ABSURD",
+             "'amount ' || CAST(amt AS VARCHAR) || ' is not a plausible value'"),
+            ("amount_rule = 'required' AND amt IS NULL", "amount", "AMOUNT_REQUIRED",
+             "etype || ' needs an amount'"),
+            ("amount_rule = 'none' AND amt IS NOT NULL", "amount", "AMOUNT_NOT_ALLOWED",
+             "etype || ' carries no amount; leave it empty'"),
+            ("is_correction AND COALESCE(target_event_id, '') = ''", "attributes.target_event_id",
+             "CORRECTION_TARGET_MISSING",
+             "'a correction names the event_id it corrects in attributes.target_event_id'"),
+            ("raw_type = 'correction.replace' AND NOT type_known", "attributes.event_type",
+             "REPLACEMENT_TYPE_UNKNOWN",
+             "'a correction.replace gives the replacing event''s type in attributes.event_type'"),
+            *attr_checks,
+            ("len(COALESCE(cp_errors, [])) > 0", "attributes.counterparty_id",
+             "COUNTERPARTY_ID_INVALID",
+             "'the counterparty''s ID is not valid: ' || cp_errors[1].message"),
+        ]
+
+    def verdicts(self, unknown_names: list[str]) -> list[str]:
+        """Statements creating ``ingest_ids`` and ``ingest_verdicts`` (needs ``ingest_shapes``)."""
+        ctx = self.ctx
+        if ctx.profile.identifier_scheme == "cn":
+            person_checks, org_checks = prc_checks("sid"), uscc_checks("sid")
+        else:
+            person_checks = org_checks = generic_checks("sid")
+        id_checks = [
+            _err(f"kind = 'person' AND ({cond})", "subject_id", code, msg, rank)
+            for rank, (cond, code, msg) in enumerate(person_checks)
+        ] + [
+            _err(f"kind = 'organisation' AND ({cond})", "subject_id", code, msg,
+                 len(person_checks) + rank)
+            for rank, (cond, code, msg) in enumerate(org_checks)
+        ]
+        ipad, opad = ctx.hmac_ipad.hex(), ctx.hmac_opad.hex()
+        pseudonym = f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(sid))))"
+        shape_errors = ", ".join(
+            _err(cond, field, code, msg, _CHECK_RANK + rank)
+            for rank, (cond, field, code, msg) in enumerate(self.checks(unknown_names))
+            if code not in _ROW_CODES
+        )
+        typed_attrs = ", ".join(
+            "cp_ref AS counterparty_id" if a.name == "counterparty_id"
+            else f"TRY_CAST(a_{a.name} AS {a.sql_type}) AS {a.name}"
+            for a in ctx.catalogue.attributes.values()
+        )
+        # Distinct raw (kind, ID) pairs first: normalising is then paid once per pair.
+        ids = f"""
 CREATE OR REPLACE TEMP TABLE ingest_ids AS
 WITH ids AS (
-  SELECT kind, sid FROM ingest_parsed WHERE sid <> '' AND kind IN ('person', 'organisation')
+  SELECT lower(trim(subject_kind)) AS kind, {self.normalise('subject_id')} AS sid
+  FROM (SELECT DISTINCT subject_kind, subject_id FROM ingest_rows)
+  WHERE {self.normalise('subject_id')} <> ''
+    AND lower(trim(subject_kind)) IN ('person', 'organisation')
   UNION
-  SELECT lower(trim(a_counterparty_kind)), {normalise('a_counterparty_id')} FROM ingest_parsed
+  SELECT lower(trim(a_counterparty_kind)), {self.normalise('a_counterparty_id')}
+  FROM ingest_shapes
   WHERE a_counterparty_id IS NOT NULL
     AND lower(trim(a_counterparty_kind)) IN ('person', 'organisation')
 )
@@ -297,35 +303,57 @@ SELECT CAST(row_number() OVER () AS INTEGER) AS id_index, kind, sid,
   list_filter([{', '.join(id_checks)}], lambda e: e IS NOT NULL) AS id_errors,
   CASE WHEN kind = 'person' THEN {pseudonym} ELSE sid END AS subject_ref
 FROM ids"""
-    checked = f"""
+        verdicts = f"""
+CREATE OR REPLACE TEMP TABLE ingest_verdicts AS
+SELECT *, {typed_attrs},
+  list_filter([{shape_errors}], lambda e: e IS NOT NULL) AS shape_errors
+FROM (
+  SELECT s.*, cp.id_errors AS cp_errors, cp.subject_ref AS cp_ref
+  FROM ingest_shapes AS s
+  LEFT JOIN ingest_ids AS cp ON cp.kind = lower(trim(s.a_counterparty_kind))
+    AND cp.sid = {self.normalise('s.a_counterparty_id')}
+)"""
+        return [ids, verdicts]
+
+    def checked(self, unknown_names: list[str]) -> str:
+        """The statement creating ``ingest_checked`` (needs ``ingest_verdicts``)."""
+        row_checks = [
+            (rank, check) for rank, check in enumerate(self.checks(unknown_names))
+            if check[2] in _ROW_CODES
+        ]
+        any_failure = " OR ".join(f"COALESCE({cond}, false)" for _, (cond, _, _, _) in row_checks)
+        row_errors = ", ".join(
+            _err(cond, field, code, msg, _CHECK_RANK + rank)
+            for rank, (cond, field, code, msg) in row_checks
+        )
+        if self.typed:
+            ts, amt = "CAST(occurred_at AS TIMESTAMP)", "CAST(amount AS DOUBLE)"
+        else:
+            ts = ("COALESCE(CAST(TRY_CAST(trim(occurred_at) AS TIMESTAMPTZ) AS TIMESTAMP), "
+                  "TRY_CAST(trim(occurred_at) AS TIMESTAMP))")
+            amt = "TRY_CAST(trim(amount) AS DOUBLE)"
+        furnisher = "" if self.typed else ", CAST(NULL AS INTEGER) AS furnisher_id"
+        same_shape = " AND ".join(f"r.{k} IS NOT DISTINCT FROM v.{k}" for k in self.shape_keys())
+        attrs = ", ".join(f"v.{a}" for a in self.ctx.catalogue.attributes)
+        return f"""
 CREATE OR REPLACE TEMP TABLE ingest_checked AS
 WITH joined AS (
-  SELECT p.*, i.id_index, i.id_errors, cp.id_errors AS cp_errors, cp.subject_ref AS cp_ref
-  FROM ingest_parsed AS p
-  LEFT JOIN ingest_ids AS i ON i.kind = p.kind AND i.sid = p.sid
-  LEFT JOIN ingest_ids AS cp ON cp.kind = lower(trim(p.a_counterparty_kind))
-    AND cp.sid = {normalise('p.a_counterparty_id')}
-),
-flags AS (
-  SELECT *,
-    COALESCE(etype IN ({', '.join(q(n) for n in types)}), false) AS type_known,
-    CASE etype {kind_arms} END AS kinds,
-    CASE etype {amount_arms} END AS amount_rule,
-    list_filter(COALESCE(json_keys(attr_json), []::VARCHAR[]),
-      lambda k: NOT list_contains(
-        COALESCE(CASE etype {allowed_arms} END, []::VARCHAR[])
-        || CASE WHEN raw_type = 'correction.void' THEN ['target_event_id']
-                WHEN raw_type = 'correction.replace' THEN ['target_event_id', 'event_type']
-                ELSE []::VARCHAR[] END, k)) AS unknown_keys
-  FROM joined
+  SELECT r.row_number, r.byte_offset, r.furnisher_id, r.event_id, r.occurred_at, r.amount,
+    r.sid, r.ts, r.amt, v.kind, v.raw_type, v.etype, v.is_correction, v.target_event_id,
+    v.amount_rule, v.shape_errors, {attrs}, i.id_index, i.id_errors
+  FROM (SELECT *{furnisher}, {self.normalise('subject_id')} AS sid, {ts} AS ts, {amt} AS amt
+        FROM ingest_rows) AS r
+  JOIN ingest_verdicts AS v ON {same_shape}
+  LEFT JOIN ingest_ids AS i ON i.kind = v.kind AND i.sid = r.sid
 )
 SELECT row_number, byte_offset, furnisher_id, event_id, kind, id_index, raw_type, etype,
-  is_correction, target_event_id, ts, amt, {typed_attrs},
-  CASE WHEN len(COALESCE(id_errors, [])) > 0 OR {any_failure}
-       THEN COALESCE(id_errors, []) || list_filter([{error_list}], lambda e: e IS NOT NULL)
+  is_correction, target_event_id, ts, amt, {', '.join(self.ctx.catalogue.attributes)},
+  CASE WHEN len(shape_errors) > 0 OR len(COALESCE(id_errors, [])) > 0 OR {any_failure}
+       THEN list_transform(list_sort(COALESCE(id_errors, []) || shape_errors
+                                     || list_filter([{row_errors}], lambda e: e IS NOT NULL)),
+                           {_STRIP_RANK})
        ELSE [] END AS errors
-FROM flags"""
-    return [parsed, ids, checked]
+FROM joined"""
 
 
 def content_hash_sql(catalogue: Catalogue, alias: str = "") -> str:
@@ -390,23 +418,17 @@ def stored_content_sql(catalogue: Catalogue) -> str:
           WHERE (furnisher_id, event_id) IN (SELECT (fid, event_id) FROM taken WHERE is_correction)"""
 
 
-def unknown_names_sql() -> str:
-    """Distinct event-type and attribute names in the batch, to check for protected ones."""
-    return """
-SELECT DISTINCT name FROM (
-  SELECT trim(event_type) AS name FROM ingest_rows
-  UNION ALL
-  SELECT unnest(json_keys(attr)) AS name FROM (
-    SELECT CASE WHEN json_valid(attributes) THEN
-      CASE WHEN json_type(attributes) = 'OBJECT' THEN CAST(attributes AS JSON) END END AS attr
-    FROM ingest_rows)
-  WHERE attr IS NOT NULL
-) WHERE name IS NOT NULL"""
-
-
 def run_validation(
     con: duckdb.DuckDBPyConnection, ctx: BatchContext, *, typed: bool = False
 ) -> None:
-    names = [] if typed else [str(r[0]) for r in con.execute(unknown_names_sql()).fetchall()]
-    for statement in validation_sql(ctx, names, typed=typed):
+    """``ingest_rows`` → ``ingest_ids`` and ``ingest_checked`` (see :class:`ValidationPlan`).
+
+    ``typed`` input (the bulk path) carries ``occurred_at`` as TIMESTAMP, ``amount`` as DOUBLE,
+    a ``furnisher_id`` and the attributes as ``a_<name>`` text columns instead of JSON.
+    """
+    plan = ValidationPlan(ctx, typed)
+    con.execute(plan.shapes())
+    names = [] if typed else [str(r[0]) for r in con.execute(plan.names()).fetchall()]
+    for statement in plan.verdicts(names):
         con.execute(statement)
+    con.execute(plan.checked(names))
