@@ -8,10 +8,17 @@ an ID (logs carry no personal data).
 An entry's hash is SHA-256 over the previous entry's hash followed by the entry's payload (its
 canonical JSON). :func:`~xinyong.governance._audit_verify.verify_chain` recomputes every hash and
 names the first entry that was edited, deleted or moved.
+
+Appending costs two statements and no read: the head (sequence number and hash) of each
+connection's last append is kept in memory, the next entry is hashed here with hashlib (the same
+bytes a verifier hashes), and the head moves only where it still holds the remembered values.
+When it does not (the append's transaction was rolled back, the head was edited or deleted, a
+new connection), the head is read from the table and the append is hashed from it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -30,13 +37,14 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"  # fixed width: the same text for every ins
 MAX_DETAILS = 4096  # details are small: counts, codes and IDs of records, never personal data
 _ACTION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
-# The next entry, hashed by DuckDB from the head in the same statement (SHA-256 of the previous
-# hash followed by the payload's UTF-8 bytes, the same bytes a verifier hashes with hashlib).
-_APPEND = """
-INSERT INTO audit_log (seq, payload, prev_hash, hash)
-SELECT seq + 1, $payload, hash, unhex(sha256(hash || encode($payload)))
-FROM audit_head WHERE one = 1
-RETURNING seq, hash"""
+# Move the head from the remembered (seq, hash) to the new entry's; no row changes (the count
+# is 0) when the table no longer holds the remembered head.
+_MOVE_HEAD = "UPDATE audit_head SET seq = $seq, hash = $hash WHERE one = 1 AND seq = $prev_seq " \
+             "AND hash = $prev_hash"
+_INSERT = "INSERT INTO audit_log (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)"
+# The head each connection's last append left, by id(connection): a hint the guarded update
+# checks, never trusted on its own.
+_HEADS: dict[int, tuple[int, bytes]] = {}
 
 
 def canonical_payload(at: datetime, actor: str, action: str, subject_key: int | None,
@@ -68,7 +76,7 @@ def record_audit(
 
     ``action`` is a dotted name such as ``inquiry.score``, ``consent.grant``,
     ``dispute.open``, ``model.promote``; ``actor`` who did it (a party ID, ``subject``,
-    ``operator``, ``system``). Two statements: the entry, hashed from the head, and the head.
+    ``operator``, ``system``). Two statements: the head moved, and the entry.
     """
     if not _ACTION.match(action):
         raise XinyongError("BAD_AUDIT_ACTION", f"'{action}' is not an audit action; use a dotted "
@@ -81,14 +89,33 @@ def record_audit(
         raise XinyongError("AUDIT_DETAILS_TOO_LONG", f"an audit entry's details take at most "
                            f"{MAX_DETAILS} characters; record counts and IDs, not contents",
                            field="details")
-    row = fetch_one(con.execute(_APPEND, {"payload": payload}))
-    if row is None:
-        raise XinyongError("AUDIT_HEAD_MISSING", "the audit chain's head record is missing; run "
-                           "`xinyong audit verify` and restore the store from a backup",
-                           field="audit_head")
-    seq = int(row[0])
-    con.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE one = 1", [seq, row[1]])
+    data = payload.encode("utf-8")
+    head = _HEADS.get(id(con))
+    digest = None if head is None else _move_head(con, head, data)
+    if head is None or digest is None:
+        head = audit_head(con)
+        if head is None:
+            raise XinyongError("AUDIT_HEAD_MISSING", "the audit chain's head record is missing; "
+                               "run `xinyong audit verify` and restore the store from a backup",
+                               field="audit_head")
+        digest = _move_head(con, head, data)
+        if digest is None:  # pragma: no cover - the head was read in this transaction
+            raise XinyongError("AUDIT_HEAD_MOVED", "the audit chain's head moved during an "
+                               "append; retry the action", field="audit_head")
+    seq = head[0] + 1
+    con.execute(_INSERT, [seq, payload, head[1], digest])
+    _HEADS[id(con)] = (seq, digest)
     return seq
+
+
+def _move_head(con: duckdb.DuckDBPyConnection, head: tuple[int, bytes], data: bytes) -> bytes | None:
+    """Point the head at the entry after ``head`` (returning that entry's hash) if the table
+    still holds ``head``; None when it does not."""
+    seq, previous = head
+    digest = hashlib.sha256(previous + data).digest()
+    moved = fetch_one(con.execute(_MOVE_HEAD, {"seq": seq + 1, "hash": digest,
+                                               "prev_seq": seq, "prev_hash": previous}))
+    return digest if moved is not None and int(moved[0]) == 1 else None
 
 
 def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:

@@ -166,6 +166,9 @@ _INDEXES = (
     ("list_entries_subject", "list_entries", "subject_key"),
     ("subject_notices_subject", "subject_notices", "subject_key"),
     ("decision_event_index_subject", "decision_event_index", "subject_key"),
+    # A decision reads one subject's stored score: without it, a scan of every run's rows
+    # (the batch run writes them in no useful order, so zone maps skip nothing).
+    ("scores_subject", "scores", "subject_key"),
 )
 
 
