@@ -86,8 +86,10 @@ def provider_name(store: Store) -> str:
 
 
 def key_factors(store: Store, subject_key: int, score: StoredScore,
-                rulebook: Rulebook, *, fresh_index: bool = False) -> list[KeyFactor]:
-    """The score's reasons as key factors, and inquiries as a fifth where they cost points."""
+                rulebook: Rulebook, *, fresh_index: bool = False,
+                inquiry_times: list[datetime] | None = None) -> list[KeyFactor]:
+    """The score's reasons as key factors, and inquiries as a fifth where they cost points
+    (``inquiry_times``: when the subject's hard inquiries happened, if the caller read them)."""
     sentences = rulebook.reason_sentences()
     factors = [KeyFactor(code, sentences.get(code, code), points)
                for code, points in score.reasons[:KEY_FACTORS] if points > 0]
@@ -98,8 +100,9 @@ def key_factors(store: Store, subject_key: int, score: StoredScore,
     if any(f.code == rule.rule.code for f in factors):
         return factors
     window = score.as_of - timedelta(days=rule.rule.expiry_days)
-    counted = [t for t in hard_inquiry_times(store.con, subject_key, fresh=fresh_index)
-               if window <= t.date() <= score.as_of]
+    if inquiry_times is None:
+        inquiry_times = hard_inquiry_times(store.con, subject_key, fresh=fresh_index)
+    counted = [t for t in inquiry_times if window <= t.date() <= score.as_of]
     if not counted:
         return factors  # no hard inquiry counts: skip the scoring query
     detail = score_subject(store, rulebook, subject_key, score.as_of, detail=True)
@@ -121,6 +124,7 @@ def adverse_action_notice(
     entries: list[ListEntry],
     restrictions: list[ActiveRestriction],
     fresh_index: bool = False,
+    inquiry_times: list[datetime] | None = None,
 ) -> AdverseActionNotice:
     """The notice for a declined decision, built before the decision is stored (and numbered
     with :meth:`AdverseActionNotice.for_decision`)."""
@@ -159,7 +163,8 @@ def adverse_action_notice(
         model_version=score.model_version,
         provider=provider_name(store),
         unscorable_reason=score.unscorable_reason,
-        key_factors=key_factors(store, subject_key, score, rulebook, fresh_index=fresh_index),
+        key_factors=key_factors(store, subject_key, score, rulebook, fresh_index=fresh_index,
+                                inquiry_times=inquiry_times),
         decisive_rows=[f.to_json() for f in declining],
         list_entries=listed,
     )

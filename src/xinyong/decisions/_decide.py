@@ -36,11 +36,12 @@ from xinyong.decisions._conditions import Facts
 from xinyong.decisions._event_index import refresh
 from xinyong.decisions._inquiries import REFUSED, record_inquiry
 from xinyong.decisions._list_catalogue import list_catalogue
-from xinyong.decisions._lists import ActiveRestriction, ListEntry, restrictions_for
+from xinyong.decisions._lists import ActiveRestriction, ListEntry, restrictions_binding
 from xinyong.decisions._notices import notify
 from xinyong.decisions._products import FiredRow, Outcome, Product, load_product
 from xinyong.decisions._purposes import InquiryKind
-from xinyong.decisions._scores import StoredScore, cached_rulebook, latest_score
+from xinyong.decisions._scores import StoredScore, cached_rulebook, latest_run, no_score_run
+from xinyong.decisions._subject_file import SubjectFile, read_subject_file
 from xinyong.decisions._tables import transaction
 from xinyong.errors import XinyongError
 from xinyong.profiles import Purpose
@@ -111,19 +112,26 @@ class Decision:
         }
 
 
-def _read_score(store: Store, access: Access, model: str | None) -> tuple[str, StoredScore]:
-    """The model that answers (``model``, else the champion for the subject's kind) and the
-    subject's stored score under it; a failure is recorded as a refused inquiry."""
+def _read_file(store: Store, access: Access, model: str | None) -> tuple[str, int, SubjectFile]:
+    """The model that answers (``model``, else the champion for the subject's kind), the event
+    log's last ``event_seq`` once the decisions' event index is current, and what the query
+    reads about the subject (its score in the model's latest run …); a failure to find the
+    model or its run is recorded as a refused inquiry."""
+    con = store.con
     try:
-        chosen = model or champion(store.con, access.subject_kind)
-        return chosen, latest_score(store.con, access.subject_key, chosen, access.asked_at,
-                                    access.run if model else None)
+        chosen = model or champion(con, access.subject_kind)
+        run = (access.run if model else None) or latest_run(con, chosen, access.asked_at)
+        if run is None:
+            raise no_score_run(chosen, access.asked_at)
     except XinyongError as exc:
         inquiry_id = record_inquiry(
-            store.con, subject_key=access.subject_key, party_id=access.party.party_id,
+            con, subject_key=access.subject_key, party_id=access.party.party_id,
             purpose=access.purpose.value, product_id=access.product_id, kind=access.kind,
             asked_at=access.asked_at, result=REFUSED, refusal_code=exc.code)
         raise QueryRefused(exc, inquiry_id) from None
+    last_seq = refresh(con, access.index_state)
+    return chosen, last_seq, read_subject_file(con, access.subject_key, access.subject_kind,
+                                               run, access.asked_at)
 
 
 def _face(store: Store, model_id: str) -> ModelFace:
@@ -151,9 +159,9 @@ def request_score(
     ``model`` or, when the query names none, the champion for the subject's kind."""
     access = authorise(store, party_id=party_id, subject_id=subject_id, purpose=purpose,
                        kind=kind, model=model, now=now)
-    chosen, score = _read_score(store, access, model)
+    chosen, last_seq, file = _read_file(store, access, model)
+    score = file.score
     face = _face(store, chosen)
-    last_seq = refresh(store.con, access.index_state)
     with transaction(store.con):
         inquiry_id = record_inquiry(
             store.con, subject_key=access.subject_key, party_id=party_id,
@@ -185,13 +193,13 @@ def decide(
                        model=named, now=now)
     con = store.con
     at = access.asked_at
-    model_id, score = _read_score(store, access, named)
+    model_id, last_seq, file = _read_file(store, access, named)
+    score = file.score
     face = _face(store, model_id)
     if named is None:
         _check_tiers(chosen, face, store)
-    last_seq = refresh(con, access.index_state)
-    entries, restrictions = restrictions_for(store, access.subject_key, access.subject_kind,
-                                             now=at, fresh_index=True)
+    entries = file.entries
+    restrictions = restrictions_binding(con, entries, file.organisations, at, list_catalogue())
     alert = access.file.fraud_alert
     facts = Facts(score.score, score.tier, score.factors,
                   frozenset(e.list_id for e in entries), frozenset(r.code for r in restrictions),
@@ -202,7 +210,7 @@ def decide(
         notice = adverse_action_notice(
             store, decided_at=at, party_name=access.party.name, product=chosen,
             subject_key=access.subject_key, score=score, fired=fired, entries=entries,
-            restrictions=restrictions, fresh_index=True) if face.rulebook is not None else (
+            restrictions=restrictions, inquiry_times=file.hard_inquiries) if face.rulebook is not None else (
             _scorecard_notice(store, face, at, access.party.name, chosen, score, fired, entries,
                               restrictions))
     with transaction(con):

@@ -24,15 +24,18 @@ from xinyong.errors import XinyongError
 from xinyong.governance._audit import record_audit
 from xinyong.store import Store, fetch_one
 
-_COLUMNS = ("entry_id, list_id, subject_key, subject_kind, grounds, legal_basis, authority, "
-            "case_ref, notified_at, starts_at, expires_at, removed_at, removal_reason, "
-            "removed_by, escalated_from")
-# In force at $at: started, not expired, not removed, and not suppressed because its authority
-# left a dispute about it unanswered past the deadline (see xinyong.governance._disputes).
-ACTIVE = ("e.starts_at <= $at AND (e.expires_at IS NULL OR $at < e.expires_at) "
-          "AND (e.removed_at IS NULL OR $at < e.removed_at) "
-          "AND NOT EXISTS (SELECT 1 FROM disputes AS d WHERE d.target_kind = 'list_entry' "
-          "AND d.entry_id = e.entry_id AND d.status = 'suppressed' AND d.suppressed_at <= $at)")
+ENTRY_FIELDS = ("entry_id", "list_id", "subject_key", "subject_kind", "grounds", "legal_basis",
+                "authority", "case_ref", "notified_at", "starts_at", "expires_at", "removed_at",
+                "removal_reason", "removed_by", "escalated_from")
+ENTRY_COLUMNS = ", ".join(ENTRY_FIELDS)
+# In force at $at: started, not expired, not removed (IN_TERM), and not suppressed because its
+# authority left a dispute about it unanswered past the deadline (see
+# xinyong.governance._disputes; a decision checks that part on the subject's disputes it reads).
+IN_TERM = ("e.starts_at <= $at AND (e.expires_at IS NULL OR $at < e.expires_at) "
+           "AND (e.removed_at IS NULL OR $at < e.removed_at)")
+ACTIVE = (f"{IN_TERM} AND NOT EXISTS (SELECT 1 FROM disputes AS d "
+          "WHERE d.target_kind = 'list_entry' AND d.entry_id = e.entry_id "
+          "AND d.status = 'suppressed' AND d.suppressed_at <= $at)")
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ def _insert(con: duckdb.DuckDBPyConnection, catalogue: ListCatalogue, list_id: s
     entry = ListEntry(next_id(con, "list_entry_ids"), list_id, key, kind, grounds, legal_basis,
                       authority, case_ref, notified, start, expires, None, None, None,
                       escalated_from)
-    con.execute(f"INSERT INTO list_entries ({_COLUMNS}) VALUES "
+    con.execute(f"INSERT INTO list_entries ({ENTRY_COLUMNS}) VALUES "
                 f"({', '.join('?' * 15)})", list(asdict(entry).values()))
     notify(con, key, "listing", {
         "list": list_id, "list_name": spec.name, "colour": spec.colour,
@@ -167,7 +170,7 @@ def _insert(con: duckdb.DuckDBPyConnection, catalogue: ListCatalogue, list_id: s
 
 def get_entry(store: Store, entry_id: int) -> ListEntry:
     row = fetch_one(tables(store).execute(
-        f"SELECT {_COLUMNS} FROM list_entries WHERE entry_id = ?", [entry_id]))
+        f"SELECT {ENTRY_COLUMNS} FROM list_entries WHERE entry_id = ?", [entry_id]))
     if row is None:
         raise XinyongError("UNKNOWN_ENTRY", f"no list entry #{entry_id}", field="entry_id")
     return _entry(row)
@@ -212,14 +215,14 @@ def remove_listing(
 def entries_of(store: Store, subject_key: int) -> list[ListEntry]:
     """Every entry about the subject, past, pending and present."""
     rows = tables(store).execute(
-        f"SELECT {_COLUMNS} FROM list_entries WHERE subject_key = ? "
+        f"SELECT {ENTRY_COLUMNS} FROM list_entries WHERE subject_key = ? "
         "ORDER BY notified_at, entry_id", [subject_key]).fetchall()
     return [_entry(r) for r in rows]
 
 
 def active_entries(con: duckdb.DuckDBPyConnection, subject_key: int, at: datetime) -> list[ListEntry]:
     rows = con.execute(
-        f"SELECT {_COLUMNS} FROM list_entries AS e WHERE e.subject_key = $key AND {ACTIVE} "
+        f"SELECT {ENTRY_COLUMNS} FROM list_entries AS e WHERE e.subject_key = $key AND {ACTIVE} "
         "ORDER BY e.entry_id", {"key": subject_key, "at": at}).fetchall()
     return [_entry(r) for r in rows]
 
@@ -239,16 +242,32 @@ def restrictions_for(
     # One round trip for the common case: the subject's own entries and, for a person, the
     # organisations they represent; each organisation is then looked up by its unique key.
     rows = con.execute(
-        f"""SELECT {_COLUMNS}, NULL AS organisation FROM list_entries AS e
+        f"""SELECT {ENTRY_COLUMNS}, NULL AS organisation FROM list_entries AS e
             WHERE e.subject_key = $key AND {ACTIVE}
             UNION ALL
             SELECT {', '.join(['NULL'] * 15)}, org_ref FROM ({REPRESENTED}) AS r
             WHERE $kind = 'person'""",
         {"key": subject_key, "kind": subject_kind, "at": at}).fetchall()
     own = sorted((_entry(r[:-1]) for r in rows if r[-1] is None), key=lambda e: e.entry_id)
+    organisations = sorted(str(r[-1]) for r in rows if r[-1] is not None)
+    return own, restrictions_binding(con, own, organisations, at, catalogue)
+
+
+def entry_from_row(row: tuple[Any, ...]) -> ListEntry:
+    """A list entry from a row of :data:`ENTRY_COLUMNS`, in that order."""
+    return _entry(row)
+
+
+def restrictions_binding(
+    con: duckdb.DuckDBPyConnection, own: list[ListEntry], organisations: list[str],
+    at: datetime, catalogue: ListCatalogue,
+) -> list[ActiveRestriction]:
+    """The restrictions of the subject's own active entries and, through each organisation
+    they legally represent (by its code), of that organisation's active entries where its list
+    extends to legal representatives."""
     found: list[tuple[ListEntry, Literal["direct", "legal_representative"], str | None]] = [
         (e, "direct", None) for e in own]
-    for organisation in sorted(str(r[-1]) for r in rows if r[-1] is not None):
+    for organisation in organisations:
         # By subject_ref alone, which its index serves (see _subjects), then by kind.
         keys = [int(k) for k, kind in con.execute(
             "SELECT subject_key, kind FROM subjects WHERE subject_ref = ?",
@@ -265,7 +284,7 @@ def restrictions_for(
             r = catalogue.restrictions[code]
             restrictions.append(ActiveRestriction(code, r.description, r.legal_basis,
                                                   entry.list_id, entry, via, organisation_ref))
-    return own, restrictions
+    return restrictions
 
 
 def escalate_listings(
@@ -283,7 +302,7 @@ def escalate_listings(
         target_id = spec.escalates_to
         target = catalogue.get(target_id)
         rows = con.execute(
-            f"""SELECT {_COLUMNS} FROM list_entries AS e
+            f"""SELECT {ENTRY_COLUMNS} FROM list_entries AS e
                 WHERE e.list_id = $list AND {ACTIVE} AND e.starts_at <= $limit
                   AND NOT EXISTS (SELECT 1 FROM list_entries AS x
                                   WHERE x.escalated_from = e.entry_id)""",

@@ -30,22 +30,26 @@ LATEST_RUN = """
   SELECT struct_pack(model_version := model_version, as_of := as_of) FROM score_runs
   WHERE model_id = $model AND as_of <= $day ORDER BY as_of DESC, scored_at DESC LIMIT 1"""
 _RUN_SQL = f"SELECT ({LATEST_RUN}) AS run"
+# A stored score's columns, in the order stored_score reads them.
+SCORE_COLUMNS = ("score", "tier", "percentile", *_FACTORS, "reason_1", "reason_2", "reason_3",
+                 "reason_4", "reason_1_points", "reason_2_points", "reason_3_points",
+                 "reason_4_points", "n_events", "unscorable_reason")
 _SCORE_SQL = f"""
-SELECT score, tier, percentile, {', '.join(_FACTORS)},
-       reason_1, reason_2, reason_3, reason_4,
-       reason_1_points, reason_2_points, reason_3_points, reason_4_points,
-       n_events, unscorable_reason
+SELECT {', '.join(SCORE_COLUMNS)}
 FROM scores
 WHERE subject_key = ? AND model_id = ? AND model_version = ? AND as_of = ?"""
-# What a relying party is shown of the subject's disputes (disputes_subject index).
-_DISPUTES_SQL = """
-SELECT CASE WHEN target_kind = 'event' THEN furnisher || ':' || event_id
-            ELSE 'list-entry:' || entry_id END,
-       CASE WHEN target_kind = 'event'
-            THEN event_type || ' on ' || strftime(occurred_at, '%Y-%m-%d') || ' reported by '
-                 || furnisher
-            ELSE 'list entry #' || entry_id || ' made by ' || furnisher END,
-       event_type, status, statement
+# What a relying party is shown of a dispute: (record, description, event_type, status,
+# statement); the subject's disputes shown are those open or verified (disputes_subject index).
+SHOWN_DISPUTE = (
+    "CASE WHEN target_kind = 'event' THEN furnisher || ':' || event_id "
+    "ELSE 'list-entry:' || entry_id END",
+    "CASE WHEN target_kind = 'event' THEN event_type || ' on ' "
+    "|| strftime(occurred_at, '%Y-%m-%d') || ' reported by ' || furnisher "
+    "ELSE 'list entry #' || entry_id || ' made by ' || furnisher END",
+    "event_type", "status", "statement")
+SHOWN_STATUSES = ("open", "verified")
+_DISPUTES_SQL = f"""
+SELECT {', '.join(SHOWN_DISPUTE)}
 FROM disputes WHERE subject_key = ? AND status IN ('open', 'verified')
 ORDER BY dispute_id"""
 
@@ -105,13 +109,24 @@ def latest_score(
     (``run``: that run, when the caller has just read it)."""
     run = run or latest_run(con, model_id, at)
     if run is None:
-        raise XinyongError(
-            "NO_SCORE_RUN",
-            f"no batch run of {model_id} as of {at:%Y-%m-%d} or before; run `xinyong score "
-            f"--model {model_id}` first", field="model")
+        raise no_score_run(model_id, at)
     row = fetch_one(con.execute(_SCORE_SQL, [subject_key, model_id, run.model_version,
                                              run.as_of]))
-    disputes = shown_disputes(con, subject_key)
+    return stored_score(run, row, shown_disputes(con, subject_key))
+
+
+def no_score_run(model_id: str, at: datetime) -> XinyongError:
+    return XinyongError(
+        "NO_SCORE_RUN",
+        f"no batch run of {model_id} as of {at:%Y-%m-%d} or before; run `xinyong score "
+        f"--model {model_id}` first", field="model")
+
+
+def stored_score(run: ScoreRun, row: tuple[Any, ...] | None,
+                 disputes: list[dict[str, str | None]]) -> StoredScore:
+    """The score from a row of :data:`SCORE_COLUMNS` in ``run`` (None: the subject was not in
+    the run, so is not yet scored)."""
+    model_id = run.model_id
     if row is None:
         return StoredScore(model_id, run.model_version, run.as_of, None, None, None, {}, [], 0,
                            NOT_YET_SCORED, disputes)
