@@ -119,11 +119,17 @@ def ingest_file(store: Store, path: Path, *, furnisher: str, fmt: str | None = N
     return summary
 
 
-def classify(store: Store, furnisher_id: int | None) -> None:
-    """``ingest_checked`` → ``ingest_classified`` with an ``outcome`` per row.
+_NO_ERRORS = "CAST(NULL AS STRUCT(field VARCHAR, code VARCHAR, message VARCHAR)[])"
 
-    Content is compared (by an md5 over the normalised fields) only where an ``event_id`` is
-    already taken, in the store or earlier in the file, so a batch of new events pays nothing.
+
+def classify(store: Store, furnisher_id: int | None) -> None:
+    """``ingest_checked`` → the ``ingest_classified`` view, with an ``outcome`` per valid row.
+
+    Classification is by exception: only rows that can be anything but *accept* (an
+    ``event_id`` already taken, in the store or earlier in the file; a correction; a record
+    deleted after a dispute) are looked at, and their outcomes go to ``ingest_exceptions``;
+    ``ingest_classified`` joins them back to the valid rows without copying the batch. Content
+    is compared (by an md5 over the normalised fields) only for those rows.
     """
     con = store.con
     fid = "furnisher_id" if furnisher_id is None else str(furnisher_id)
@@ -131,9 +137,7 @@ def classify(store: Store, furnisher_id: int | None) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW ingest_valid AS
-        SELECT c.*, {fid} AS fid, i.subject_ref
-        FROM ingest_checked AS c JOIN ingest_ids AS i USING (id_index)
-        WHERE len(c.errors) = 0"""
+        SELECT c.* EXCLUDE (errors), {fid} AS fid FROM ingest_checked AS c WHERE NOT c.failed"""
     )
     counts = con.execute(
         "SELECT COUNT(*), COUNT(DISTINCT (fid, event_id)) FROM ingest_valid"
@@ -142,9 +146,10 @@ def classify(store: Store, furnisher_id: int | None) -> None:
         first = f"""
           SELECT fid, event_id, arg_min({digest}, row_number) AS first_hash,
                  MIN(row_number) AS first_row
-          FROM ingest_valid
-          WHERE (fid, event_id) IN (
-            SELECT (fid, event_id) FROM ingest_valid GROUP BY fid, event_id HAVING COUNT(*) > 1)
+          FROM (SELECT v.*, i.subject_ref FROM ingest_valid AS v JOIN ingest_ids AS i
+                USING (id_index)
+                WHERE (fid, event_id) IN (SELECT (fid, event_id) FROM ingest_valid
+                                          GROUP BY fid, event_id HAVING COUNT(*) > 1))
           GROUP BY fid, event_id"""
     else:
         first = """
@@ -154,58 +159,84 @@ def classify(store: Store, furnisher_id: int | None) -> None:
     stored = stored_content_sql(store.catalogue)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE ingest_classified AS
+        CREATE OR REPLACE TEMP TABLE ingest_exceptions AS
         WITH firsts AS ({first}),
         taken AS (
           SELECT fid, event_id, is_correction FROM ingest_valid
           WHERE event_id IN (SELECT event_id FROM events UNION ALL
                              SELECT event_id FROM event_corrections)
         ),
-        stored AS ({stored})
-        SELECT v.*,
-          CASE
-            WHEN s.event_id IS NOT NULL AND s.content_hash = {digest}
-              THEN 'duplicate'
-            WHEN s.event_id IS NOT NULL THEN 'conflict'
-            WHEN f.first_row IS NOT NULL AND f.first_row <> v.row_number
-                 AND f.first_hash = {digest} THEN 'duplicate'
-            WHEN f.first_row IS NOT NULL AND f.first_row <> v.row_number THEN 'conflict'
-            ELSE 'accept'
-          END AS outcome
-        FROM ingest_valid AS v
-        LEFT JOIN stored AS s
-          ON s.fid = v.fid AND s.event_id = v.event_id AND s.is_correction = v.is_correction
-        LEFT JOIN firsts AS f ON f.fid = v.fid AND f.event_id = v.event_id"""
+        stored AS ({stored}),
+        outcomes AS (
+          SELECT v.row_number,
+            CASE
+              WHEN s.event_id IS NOT NULL AND s.content_hash = {digest}
+                THEN 'duplicate'
+              WHEN s.event_id IS NOT NULL THEN 'conflict'
+              WHEN f.first_row IS NOT NULL AND f.first_row <> v.row_number
+                   AND f.first_hash = {digest} THEN 'duplicate'
+              WHEN f.first_row IS NOT NULL AND f.first_row <> v.row_number THEN 'conflict'
+              ELSE 'accept'
+            END AS outcome
+          FROM (SELECT v.*, i.subject_ref FROM ingest_valid AS v JOIN ingest_ids AS i
+                USING (id_index)
+                WHERE (fid, event_id) IN (SELECT (fid, event_id) FROM firsts
+                                          UNION ALL SELECT (fid, event_id) FROM taken)) AS v
+          LEFT JOIN stored AS s
+            ON s.fid = v.fid AND s.event_id = v.event_id AND s.is_correction = v.is_correction
+          LEFT JOIN firsts AS f ON f.fid = v.fid AND f.event_id = v.event_id
+        )
+        SELECT row_number, outcome, {_NO_ERRORS} AS errors FROM outcomes
+        WHERE outcome <> 'accept'"""
     )
-    # A correction must name an event of the same furnisher and subject, stored or in this file.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP VIEW ingest_classified AS
+        SELECT v.*, COALESCE(x.outcome, 'accept') AS outcome,
+               COALESCE(x.errors, []) AS errors
+        FROM ingest_valid AS v LEFT JOIN ingest_exceptions AS x USING (row_number)"""
+    )
+    _check_correction_targets(store)
+    _refuse_deleted_records(store)
+
+
+def _check_correction_targets(store: Store) -> None:
+    """A correction must name an event of the same furnisher and subject, stored or in this file."""
+    con = store.con
+    corrections = fetch_one(con.execute(
+        "SELECT COUNT(*) FROM ingest_classified WHERE is_correction AND outcome = 'accept'"))
+    if not corrections or not corrections[0]:
+        return
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE ingest_targets AS
-        SELECT c.row_number,
+        SELECT c.row_number, c.target_event_id,
                COALESCE(e.subject_key IS NOT NULL, false) OR b.row_number IS NOT NULL AS found,
                COALESCE(sb.subject_ref, b.subject_ref) AS target_ref,
-               COALESCE(CAST(sb.kind AS VARCHAR), b.kind) AS target_kind
-        FROM ingest_classified AS c
+               COALESCE(CAST(sb.kind AS VARCHAR), b.kind) AS target_kind,
+               c.subject_ref, c.kind
+        FROM (SELECT c.*, i.subject_ref FROM ingest_classified AS c
+              JOIN ingest_ids AS i USING (id_index)
+              WHERE c.is_correction AND c.outcome = 'accept') AS c
         LEFT JOIN events AS e ON e.furnisher_id = c.fid AND e.event_id = c.target_event_id
         LEFT JOIN subjects AS sb ON sb.subject_key = e.subject_key
-        LEFT JOIN ingest_classified AS b
-          ON b.fid = c.fid AND b.event_id = c.target_event_id AND b.outcome = 'accept'
-             AND NOT b.is_correction
-        WHERE c.is_correction AND c.outcome = 'accept'"""
+        LEFT JOIN (SELECT b.*, i.subject_ref FROM ingest_classified AS b
+                   JOIN ingest_ids AS i USING (id_index)
+                   WHERE b.outcome = 'accept' AND NOT b.is_correction) AS b
+          ON b.fid = c.fid AND b.event_id = c.target_event_id"""
     )
     con.execute(
         """
-        UPDATE ingest_classified AS c SET outcome = 'invalid', errors = [
-          CASE WHEN NOT t.found THEN {'field': 'attributes.target_event_id',
+        INSERT INTO ingest_exceptions
+        SELECT DISTINCT ON (row_number) row_number, 'invalid', [
+          CASE WHEN NOT found THEN {'field': 'attributes.target_event_id',
             'code': 'CORRECTION_TARGET_UNKNOWN',
-            'message': 'no event ' || c.target_event_id || ' from this furnisher to correct'}
+            'message': 'no event ' || target_event_id || ' from this furnisher to correct'}
           ELSE {'field': 'subject_id', 'code': 'CORRECTION_SUBJECT_MISMATCH',
             'message': 'the corrected event is about another subject'} END]
-        FROM ingest_targets AS t
-        WHERE t.row_number = c.row_number
-          AND (NOT t.found OR t.target_ref <> c.subject_ref OR t.target_kind <> c.kind)"""
+        FROM ingest_targets
+        WHERE NOT found OR target_ref <> subject_ref OR target_kind <> kind"""
     )
-    _refuse_deleted_records(store)
 
 
 def _refuse_deleted_records(store: Store) -> None:
@@ -222,44 +253,46 @@ def _refuse_deleted_records(store: Store) -> None:
     if not deleted or not deleted[0]:
         return
     digest = record_hash_sql(store.catalogue, "c")
-    matches = f"""
-          SELECT c.row_number, MIN(d.dispute_id) AS dispute_id,
-                 bool_or(d.certified_at IS NULL) AS blocked
-          FROM ingest_classified AS c
-          JOIN (SELECT d.*, s.subject_ref FROM dispute_deleted_records AS d
-                JOIN subjects AS s USING (subject_key)) AS d
-            ON d.furnisher_id = c.fid AND d.subject_ref = c.subject_ref
-           AND ((d.event_id = c.event_id AND NOT c.is_correction) OR d.content_hash = {digest})
-          WHERE c.outcome IN ('accept', 'duplicate', 'conflict')
-            AND c.raw_type <> 'correction.void'
-          GROUP BY c.row_number"""
     con.execute(
         f"""
-        UPDATE ingest_classified AS c SET outcome = 'invalid', errors = [{{'field': 'event_id',
-          'code': 'DISPUTE_DELETED', 'message': 'the furnisher deleted this record after '
-          || 'dispute ' || m.dispute_id || '; it can be reported again only after the furnisher '
-          || 'certifies it is accurate and complete (xinyong dispute certify ' || m.dispute_id
-          || ' --furnisher NAME --note TEXT)'}}]
-        FROM ({matches}) AS m
-        WHERE m.row_number = c.row_number AND m.blocked"""
+        CREATE OR REPLACE TEMP TABLE ingest_deleted_matches AS
+        SELECT c.row_number, any_value(c.outcome) AS outcome, MIN(d.dispute_id) AS dispute_id,
+               bool_or(d.certified_at IS NULL) AS blocked
+        FROM (SELECT c.*, i.subject_ref FROM ingest_classified AS c
+              JOIN ingest_ids AS i USING (id_index)) AS c
+        JOIN (SELECT d.*, s.subject_ref FROM dispute_deleted_records AS d
+              JOIN subjects AS s USING (subject_key)) AS d
+          ON d.furnisher_id = c.fid AND d.subject_ref = c.subject_ref
+         AND ((d.event_id = c.event_id AND NOT c.is_correction) OR d.content_hash = {digest})
+        WHERE c.outcome IN ('accept', 'duplicate', 'conflict')
+          AND c.raw_type <> 'correction.void'
+        GROUP BY c.row_number"""
     )
     con.execute(
-        f"""
-        UPDATE ingest_classified AS c SET outcome = 'duplicate'
-        FROM ({matches}) AS m
-        WHERE m.row_number = c.row_number AND NOT m.blocked AND c.outcome = 'accept'"""
+        """
+        DELETE FROM ingest_exceptions WHERE row_number IN (
+          SELECT row_number FROM ingest_deleted_matches WHERE blocked)"""
+    )
+    con.execute(
+        """
+        INSERT INTO ingest_exceptions
+        SELECT row_number, CASE WHEN blocked THEN 'invalid' ELSE 'duplicate' END,
+          CASE WHEN blocked THEN [{'field': 'event_id', 'code': 'DISPUTE_DELETED',
+            'message': 'the furnisher deleted this record after dispute ' || dispute_id
+            || '; it can be reported again only after the furnisher certifies it is accurate '
+            || 'and complete (xinyong dispute certify ' || dispute_id
+            || ' --furnisher NAME --note TEXT)'}] END
+        FROM ingest_deleted_matches WHERE blocked OR outcome = 'accept'"""
     )
 
 
 def _locate_csv_offsets(store: Store, path: Path) -> None:
     """Byte offsets for the CSV rows that will be reported (only computed when some are)."""
     con = store.con
-    bad = con.execute(
-        "SELECT COUNT(*) FROM ingest_checked WHERE len(errors) > 0"
-    ).fetchall()[0][0] + con.execute(
-        "SELECT COUNT(*) FROM ingest_classified WHERE outcome IN ('conflict', 'invalid')"
-    ).fetchall()[0][0]
-    if not bad:
+    reported = ("ingest_checked.failed OR ingest_checked.row_number IN (SELECT x.row_number "
+                "FROM ingest_exceptions AS x WHERE x.outcome IN ('conflict', 'invalid'))")
+    bad = fetch_one(con.execute(f"SELECT COUNT(*) FROM ingest_checked WHERE {reported}"))
+    if not bad or not bad[0]:
         return
     import pyarrow as pa
 
@@ -267,11 +300,9 @@ def _locate_csv_offsets(store: Store, path: Path) -> None:
     table = pa.table({"row_number": range(1, len(offsets)), "byte_offset": offsets[1:]})
     con.register("ingest_offsets", table)
     try:
-        for name, reported in (("ingest_checked", "len(errors) > 0"),
-                               ("ingest_classified", "outcome IN ('conflict', 'invalid')")):
-            con.execute(
-                f"UPDATE {name} SET byte_offset = o.byte_offset FROM ingest_offsets AS o "
-                f"WHERE {name}.row_number = o.row_number AND {reported}"
-            )
+        con.execute(
+            "UPDATE ingest_checked SET byte_offset = o.byte_offset FROM ingest_offsets AS o "
+            f"WHERE ingest_checked.row_number = o.row_number AND ({reported})"
+        )
     finally:
         con.unregister("ingest_offsets")

@@ -301,12 +301,14 @@ WITH ids AS (
 )
 SELECT CAST(row_number() OVER () AS INTEGER) AS id_index, kind, sid,
   list_filter([{', '.join(id_checks)}], lambda e: e IS NOT NULL) AS id_errors,
+  len(id_errors) > 0 AS id_failed,
   CASE WHEN kind = 'person' THEN {pseudonym} ELSE sid END AS subject_ref
 FROM ids"""
         verdicts = f"""
 CREATE OR REPLACE TEMP TABLE ingest_verdicts AS
 SELECT *, {typed_attrs},
-  list_filter([{shape_errors}], lambda e: e IS NOT NULL) AS shape_errors
+  list_filter([{shape_errors}], lambda e: e IS NOT NULL) AS shape_errors,
+  len(shape_errors) > 0 AS shape_failed
 FROM (
   SELECT s.*, cp.id_errors AS cp_errors, cp.subject_ref AS cp_ref
   FROM ingest_shapes AS s
@@ -340,20 +342,22 @@ CREATE OR REPLACE TEMP TABLE ingest_checked AS
 WITH joined AS (
   SELECT r.row_number, r.byte_offset, r.furnisher_id, r.event_id, r.occurred_at, r.amount,
     r.sid, r.ts, r.amt, v.kind, v.raw_type, v.etype, v.is_correction, v.target_event_id,
-    v.amount_rule, v.shape_errors, {attrs}, i.id_index, i.id_errors
+    v.amount_rule, v.shape_errors, v.shape_failed, {attrs}, i.id_index, i.id_errors,
+    COALESCE(i.id_failed, false) AS id_failed
   FROM (SELECT *{furnisher}, {self.normalise('subject_id')} AS sid, {ts} AS ts, {amt} AS amt
         FROM ingest_rows) AS r
   JOIN ingest_verdicts AS v ON {same_shape}
   LEFT JOIN ingest_ids AS i ON i.kind = v.kind AND i.sid = r.sid
-)
+),
+flagged AS (SELECT *, shape_failed OR id_failed OR {any_failure} AS failed FROM joined)
 SELECT row_number, byte_offset, furnisher_id, event_id, kind, id_index, raw_type, etype,
-  is_correction, target_event_id, ts, amt, {', '.join(self.ctx.catalogue.attributes)},
-  CASE WHEN len(shape_errors) > 0 OR len(COALESCE(id_errors, [])) > 0 OR {any_failure}
+  is_correction, target_event_id, ts, amt, {', '.join(self.ctx.catalogue.attributes)}, failed,
+  CASE WHEN failed
        THEN list_transform(list_sort(COALESCE(id_errors, []) || shape_errors
                                      || list_filter([{row_errors}], lambda e: e IS NOT NULL)),
                            {_STRIP_RANK})
        ELSE [] END AS errors
-FROM joined"""
+FROM flagged"""
 
 
 def content_hash_sql(catalogue: Catalogue, alias: str = "") -> str:

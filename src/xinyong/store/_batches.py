@@ -105,16 +105,17 @@ def commit_batch(
                                            target_event_seq, content_hash, batch_id)
             SELECT c.fid, c.event_id, c.raw_type, c.target_event_id, e.event_seq,
                    {content_hash_sql(store.catalogue, 'c')}, {batch_id}
-            FROM ingest_classified AS c
-            JOIN events AS e ON e.furnisher_id = c.fid AND e.event_id = c.target_event_id
-            WHERE c.outcome = 'accept' AND c.is_correction"""
+            FROM (SELECT c.*, i.subject_ref FROM ingest_classified AS c
+                  JOIN ingest_ids AS i USING (id_index)
+                  WHERE c.outcome = 'accept' AND c.is_correction) AS c
+            JOIN events AS e ON e.furnisher_id = c.fid AND e.event_id = c.target_event_id"""
         )
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE ingest_bad AS
             SELECT COALESCE(furnisher_id, {fid}) AS furnisher_id, row_number, byte_offset,
                    event_id, false AS conflict, to_json(errors) AS errors
-            FROM ingest_checked WHERE len(errors) > 0
+            FROM ingest_checked WHERE failed
             UNION ALL
             SELECT fid, row_number, byte_offset, event_id, outcome = 'conflict',
                    CASE WHEN outcome = 'conflict' THEN to_json([{{'field': 'event_id',
