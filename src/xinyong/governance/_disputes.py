@@ -19,6 +19,10 @@ and the answer is refused until such a correction exists.
 Every step writes an audit entry in its own transaction (``dispute.open``, ``dispute.notify``,
 ``dispute.answer``, ``dispute.suppress``, ``dispute.certify``), with the dispute number and no
 personal data (the reason and statement stay in the disputes table).
+
+A furnisher may report a dispute itself (Metro 2 ``XB``): ``opened_by = 'furnisher'``, shown the
+same way, with no clock and no answer here; its own later files close it
+(``_furnisher_disputes``). It does not stop the subject from opening a dispute of their own.
 """
 
 from __future__ import annotations
@@ -103,6 +107,11 @@ class Dispute:
                     f"{self.furnisher}")
         return f"list entry #{self.entry_id} made by {self.furnisher}"
 
+    @property
+    def has_clock(self) -> bool:
+        """A furnisher-reported dispute has no deadlines: the furnisher investigates already."""
+        return self.opened_by != "furnisher"
+
     def is_due(self, now: datetime) -> bool:
         """Whether the sweep has work: a notification to send or a deadline passed."""
         return self.status == "open" and (self.notified_at is None or now > self.respond_by)
@@ -116,7 +125,8 @@ class Dispute:
             data[name] = getattr(self, name)
         for name in ("occurred_at", "opened_at", "notify_by", "respond_by", "notified_at",
                      "answered_at", "suppressed_at", "certified_at"):
-            value = getattr(self, name)
+            clock = name in ("notify_by", "respond_by")
+            value = None if clock and not self.has_clock else getattr(self, name)
             data[name] = None if value is None else value.isoformat()
         return data
 
@@ -194,7 +204,7 @@ def open_dispute(
         same = ("entry_id = ?", [list_entry])
     already = fetch_one(con.execute(
         f"SELECT dispute_id FROM disputes WHERE subject_key = ? AND {same[0]} "
-        "AND status = 'open'", [subject_key, *same[1]]))
+        "AND status = 'open' AND opened_by <> 'furnisher'", [subject_key, *same[1]]))
     if already is not None:
         raise XinyongError("DISPUTE_ALREADY_OPEN", f"dispute {already[0]} about this record is "
                            "still open; its furnisher has not answered yet", field="event")
@@ -253,6 +263,10 @@ def answer_dispute(
     con = store.con
     dispute = get_dispute(con, dispute_id)
     _check_furnisher(dispute, furnisher)
+    if not dispute.has_clock:
+        raise XinyongError("DISPUTE_FURNISHER_REPORTED", f"dispute {dispute_id} is the one your "
+                           "own file reports (compliance condition code); it closes when a later "
+                           "file reports the account with XC, XH or XR", field="dispute_id")
     moment = utcnow(now)
     if dispute.status != "open" and not (dispute.status == "suppressed" and answer == "deleted"):
         raise XinyongError("DISPUTE_CLOSED", f"dispute {dispute_id} is {dispute.status}; "
@@ -395,7 +409,8 @@ def list_disputes(
 
 
 def subject_disputes(con: duckdb.DuckDBPyConnection, subject_key: int) -> list[dict[str, Any]]:
-    """Every dispute the subject opened, newest first, as JSON-ready dicts."""
+    """Every dispute about the subject's records (theirs and furnisher-reported), newest first,
+    as JSON-ready dicts."""
     rows = con.execute(f"SELECT {_COLUMNS} FROM disputes WHERE subject_key = ? "
                        "ORDER BY opened_at DESC, dispute_id DESC", [subject_key]).fetchall()
     return [_dispute(r).to_json() for r in rows]

@@ -8,17 +8,79 @@ reported with their record number and byte offset and quarantined.
 
 Metro 2 identifies consumers by SSN: ingest it into a home whose profile uses opaque IDs
 (``xinyong init --profile us``).
+
+An account's compliance condition code says whether the consumer disputes it with the furnisher
+(``XB`` …). Reading the file stages what each account reports (the two temp tables described in
+``xinyong.governance._furnisher_disputes``); once the batch is committed,
+:func:`record_metro2_disputes` opens the furnisher-reported disputes on the account's stored
+events, or closes them (``XC`` … verified, ``XH``/``XR``/``XA`` resolved).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from xinyong.errors import XinyongError
+from xinyong.governance._furnisher_disputes import (
+    ACCOUNTS,
+    REPORTS,
+    FurnisherDisputes,
+    record_furnisher_disputes,
+)
 from xinyong.ingest._readers import FileRefused
+from xinyong.ingest.metro2 import _codes as codes
+from xinyong.store import Store, fetch_one
+
+# The account of an event id m2:{account}:{YYYY-MM}:{kind} (see metro2._mapping).
+_ACCOUNT_OF_EVENT = r"regexp_extract(event_id, '^m2:(.*):[0-9]{4}-[0-9]{2}:[^:]+$', 1)"
+
+
+def _codes_sql(values: frozenset[str]) -> str:
+    return ", ".join(f"'{code}'" for code in sorted(values))
+
+
+def _stage_dispute_reports(con: duckdb.DuckDBPyConnection, furnisher: str) -> None:
+    """What the file's accounts say about disputes, for :func:`record_metro2_disputes`: the
+    events of accounts with a compliance code, and of accounts with open disputes (a blank code
+    keeps them open)."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {ACCOUNTS} AS
+        SELECT dispute_id, {_ACCOUNT_OF_EVENT} AS account FROM disputes
+        WHERE furnisher_id = (SELECT furnisher_id FROM furnishers WHERE name = ?)
+          AND opened_by = 'furnisher' AND status = 'open' AND starts_with(event_id, 'm2:')""",
+        [furnisher])
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {REPORTS} AS
+        SELECT account, event_id, compliance_code AS code,
+               CASE WHEN compliance_code IN ({_codes_sql(codes.CCC_IN_DISPUTE)}) THEN 'open'
+                    WHEN compliance_code IN ({_codes_sql(codes.CCC_CONSUMER_DISAGREES)})
+                      THEN 'verified'
+                    WHEN compliance_code IN ({_codes_sql(codes.CCC_NO_DISPUTE)}) THEN 'resolved'
+               END AS reported
+        FROM metro2_events
+        WHERE compliance_code IS NOT NULL OR account IN (SELECT account FROM {ACCOUNTS})""")
+
+
+def record_metro2_disputes(store: Store, furnisher_id: int, *, batch_id: int | None = None,
+                           now: datetime | None = None) -> FurnisherDisputes:
+    """After the batch of a Metro 2 file is committed: open and close the furnisher-reported
+    disputes its compliance condition codes say (staged when the file was read; used once)."""
+    con = store.con
+    staged = fetch_one(con.execute(
+        "SELECT COUNT(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [REPORTS]))
+    if staged is None or not staged[0]:
+        return FurnisherDisputes(0, 0, 0)
+    try:
+        return record_furnisher_disputes(store, furnisher_id, batch_id=batch_id, now=now)
+    finally:
+        for table in (REPORTS, ACCOUNTS):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def read_metro2_rows(
@@ -50,6 +112,7 @@ def read_metro2_rows(
                    END AS attributes
             FROM metro2_events"""
         )
+        _stage_dispute_reports(con, furnisher)
     finally:
         con.unregister("metro2_events")
     return [

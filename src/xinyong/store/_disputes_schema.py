@@ -1,13 +1,14 @@
 """Tables of the disputes and retention migration (6), and the scoring view they narrow.
 
-``disputes`` holds one row per dispute a subject (or a Metro 2 furnisher's ``XB`` flag) opened
-against an event or a list entry, with its clock: ``notify_by`` (5 business days) and
-``respond_by`` (30 days, 45 when the subject added information). ``dispute_notifications``
-records when the furnisher was told; ``dispute_exclusions`` lists the events a dispute took out
-of scoring (``suppressed``: no answer in time; ``deleted``: the furnisher's answer);
-``dispute_deleted_records`` keeps the identity of each deleted record (furnisher, event_id and
-a content hash) so that ingest refuses it until the furnisher certifies it
-(``dispute_certifications``). ``retention_purges`` counts what each retention run deleted,
+``disputes`` holds one row per dispute a subject opened against an event or a list entry, with
+its clock: ``notify_by`` (5 business days) and ``respond_by`` (30 days, 45 when the subject
+added information); a furnisher reporting an account disputed (Metro 2 ``XB``) opens one per
+event of the account, ``opened_by = 'furnisher'``, with no clock (both deadlines infinite).
+``dispute_notifications`` records when the furnisher was told; ``dispute_exclusions`` lists
+the events a dispute took out of scoring (``suppressed``: no answer in time; ``deleted``: the
+furnisher's answer); ``dispute_deleted_records`` keeps the identity of each deleted record
+(furnisher, event_id and a content hash) so that ingest refuses it until the furnisher certifies
+it (``dispute_certifications``). ``retention_purges`` counts what each retention run deleted,
 per event type, with no personal data.
 
 ``scoring_exclusions`` is every ``event_seq`` that scoring leaves out (voided by a correction,
@@ -19,7 +20,9 @@ from __future__ import annotations
 
 import duckdb
 
-DISPUTE_STATUSES = ("open", "verified", "corrected", "deleted", "suppressed", "reinstated")
+# "resolved": a furnisher-reported dispute the furnisher's own file ended (no answer involved).
+DISPUTE_STATUSES = ("open", "verified", "corrected", "deleted", "suppressed", "reinstated",
+                    "resolved")
 
 _TABLES = (
     f"""disputes (

@@ -24,7 +24,8 @@ SPEC_COLUMNS = [
     ("event_type", pa.string()), ("occurred_at", pa.timestamp("us")), ("amount", pa.float64()),
     ("days_past_due", pa.int32()), ("category", pa.string()), ("asset_class", pa.string()),
     ("education_level", pa.string()), ("counterparty_kind", pa.string()),
-    ("counterparty_id", pa.string()), ("disputed", pa.bool_()),
+    ("counterparty_id", pa.string()), ("disputed", pa.bool_()), ("account", pa.string()),
+    ("compliance_code", pa.string()),
 ]  # fmt: skip
 PHP = BASE + AT["payment_history_profile"]
 

@@ -15,7 +15,7 @@ for tests and benchmarks.
 >>> file = read_metro2(metro2_fixed_bytes(5, seed=2))
 >>> events, issues = metro2_to_events(file, furnisher="acme-bank")
 >>> file.ok, events.num_columns, issues
-(True, 13, [])
+(True, 15, [])
 
 Module map: ``_framing`` (format detection, records), ``_layout`` (field positions),
 ``_fields`` and ``_decode`` (bytes → dataclasses, field checks), ``_totals`` (trailer

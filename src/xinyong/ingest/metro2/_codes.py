@@ -30,11 +30,19 @@ ECOA_CODES: Final = frozenset({"1", "2", "3", "5", "7", "T", "X", "W", "Z"})
 ECOA_BUSINESS: Final = "W"
 ECOA_DELETE_CONSUMER: Final = "Z"
 
-# Compliance condition code (20). XB = the consumer disputes the account under the FCRA.
+# Compliance condition code (20). XB = the consumer disputes the account under the FCRA. A code
+# stands until another code replaces it or XR removes it; blank reports no change.
 COMPLIANCE_CONDITION_CODES: Final = frozenset(
     {"", "XA", "XB", "XC", "XD", "XE", "XF", "XG", "XH", "XJ", "XR"}
 )
 CCC_DISPUTED: Final = "XB"
+# In dispute: under the FCRA (XB; XD closed at the consumer's request) or the Fair Credit Billing
+# Act (XF; XJ closed at the consumer's request).
+CCC_IN_DISPUTE: Final = frozenset({"XB", "XD", "XF", "XJ"})
+# Investigation completed, the consumer disagrees (XC FCRA, XE closed account, XG FCBA).
+CCC_CONSUMER_DISAGREES: Final = frozenset({"XC", "XE", "XG"})
+# No dispute any more: XH resolved, XR removes the last code, XA closed at the consumer's request.
+CCC_NO_DISPUTE: Final = frozenset({"XA", "XH", "XR"})
 
 PORTFOLIO_TYPES: Final = frozenset("CIMOR")
 

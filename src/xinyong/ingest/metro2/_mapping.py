@@ -22,7 +22,9 @@ information itself. ``loan.defaulted`` carries the original charge-off amount, e
 current balance, else the amount past due; the other events carry no amount.
 
 Accounts whose status deletes them (DA, DF) and consumers with ECOA ``Z`` (delete) emit
-nothing. ``disputed`` is true on every event of an account with compliance condition ``XB``.
+nothing. Every event carries its ``account`` (the account number, made unique in the file) and
+the account's ``compliance_code`` (null when blank); ``disputed`` is true on every event of an
+account the furnisher reports in dispute (``XB``, ``XD``, ``XF``, ``XJ``).
 Event ids are ``m2:{account}:{YYYY-MM}:{kind}`` — the same month of the same account gets
 the same id in next month's file, so re-sent months are duplicates the store skips.
 
@@ -50,7 +52,7 @@ EVENT_SCHEMA: Final = pa.schema([
     ("amount", pa.float64()), ("days_past_due", pa.int32()), ("category", pa.string()),
     ("asset_class", pa.string()), ("education_level", pa.string()),
     ("counterparty_kind", pa.string()), ("counterparty_id", pa.string()),
-    ("disputed", pa.bool_()),
+    ("disputed", pa.bool_()), ("account", pa.string()), ("compliance_code", pa.string()),
 ])  # fmt: skip
 
 ON_TIME: Final = "loan.repaid_on_time"
@@ -80,8 +82,9 @@ class _Accounts:
         self.subject_kinds = pa.array(
             ["organisation" if base.ecoa_code == codes.ECOA_BUSINESS else "person"
              for base in bases], pa.string())
-        self.disputed = pa.array(
-            [base.compliance_condition_code == codes.CCC_DISPUTED for base in bases], pa.bool_())
+        compliance = [base.compliance_condition_code or None for base in bases]
+        self.compliance = pa.array(compliance, pa.string())
+        self.disputed = pa.array([code in codes.CCC_IN_DISPUTE for code in compliance], pa.bool_())
         reported = np.array([_date(base).toordinal() - _EPOCH for base in bases], np.int64)
         self.reported = reported.astype("datetime64[D]")  # date of account information
         self.months = self.reported.astype("datetime64[M]").astype(np.int64)  # from 1970-01
@@ -276,7 +279,7 @@ def _table(accounts: _Accounts, take: pa.Array, month: NDArray[np.int64], occurr
         event_id, accounts.subject_kinds.take(take), accounts.subject_ids.take(take),
         event_type, occurred, amount, days, none, none, none,
         counterparty[0] if counterparty else none, counterparty[1] if counterparty else none,
-        accounts.disputed.take(take),
+        accounts.disputed.take(take), accounts.keys.take(take), accounts.compliance.take(take),
     ]
     return pa.Table.from_arrays(columns, schema=EVENT_SCHEMA)
 
