@@ -72,17 +72,19 @@ class Access:
 
 # Everything the gate and the rest of the query need to know before reading the subject's
 # score, in one round trip of tagged rows: the subject's participation (enrolled, erased), the
-# party, the consents to it, the file's flags, the latest batch run of the model and where the
-# decisions' event index stands.
+# party, the consents to it, the file's flags, the latest batch run of the model and where the decisions' event index stands. Each branch reads one table
+# by key (a join or an aggregate costs more than a branch of its own).
 _STATE = """
 SELECT 'party' AS tag, name AS a, CAST(NULL AS VARCHAR) AS b, registered_at AS t1,
        CAST(NULL AS TIMESTAMP) AS t2, CAST(NULL AS TIMESTAMP) AS t3,
        CAST(active AS BIGINT) AS i, purposes AS list
 FROM relying_parties WHERE party_id = $party
 UNION ALL
-SELECT 'subject', NULL, NULL, e.erased_at, NULL, NULL, CAST(s.enrolled AS BIGINT), NULL
-FROM subjects AS s LEFT JOIN subject_erasures AS e USING (subject_key)
-WHERE s.subject_key = $key
+SELECT 'subject', NULL, NULL, NULL, NULL, NULL, CAST(enrolled AS BIGINT), NULL
+FROM subjects WHERE subject_key = $key
+UNION ALL
+SELECT 'erased', NULL, NULL, erased_at, NULL, NULL, NULL, NULL
+FROM subject_erasures WHERE subject_key = $key
 UNION ALL
 SELECT 'consent', purpose, NULL, granted_at, expires_at, revoked_at, consent_id, NULL
 FROM consents WHERE subject_key = $key AND party_id = $party
@@ -94,10 +96,7 @@ SELECT 'run', arg_max(model_version, as_of), NULL, CAST(max(as_of) AS TIMESTAMP)
        NULL, NULL
 FROM score_runs WHERE model_id = $model AND as_of <= $day
 UNION ALL
-SELECT 'indexed_seq', NULL, NULL, NULL, NULL, NULL, event_seq, NULL
-FROM decision_watermarks WHERE name = 'decision_event_index'
-UNION ALL
-SELECT 'indexed_count', NULL, NULL, NULL, NULL, NULL, event_count, NULL
+SELECT 'indexed', NULL, NULL, NULL, NULL, NULL, event_seq, [CAST(event_count AS VARCHAR)]
 FROM decision_watermarks WHERE name = 'decision_event_index'
 UNION ALL
 SELECT 'logged_count', NULL, NULL, NULL, NULL, NULL, COUNT(*), NULL FROM events"""
@@ -124,7 +123,9 @@ def _read_state(con: duckdb.DuckDBPyConnection, party_id: str, key: int, model: 
                                 "day": at.date()}).fetchall()
     for tag, a, b, t1, t2, t3, i, values in rows:
         if tag == "subject":
-            state.enrolled, state.erased_at = bool(i), t1
+            state.enrolled = bool(i)
+        elif tag == "erased":
+            state.erased_at = t1
         elif tag == "party":
             state.party = (a, tuple(Purpose(p) for p in values), bool(i), t1)
         elif tag == "consent":
@@ -133,10 +134,8 @@ def _read_state(con: duckdb.DuckDBPyConnection, party_id: str, key: int, model: 
             state.flags.append({"kind": a, "note": b, "placed_at": t1, "expires_at": t2})
         elif tag == "run" and a is not None:
             state.run = (a, t1)
-        elif tag == "indexed_seq":
-            state.indexed_seq = i
-        elif tag == "indexed_count":
-            state.indexed_count = i
+        elif tag == "indexed":  # the count travels in the list column, as text
+            state.indexed_seq, state.indexed_count = i, int(values[0])
         elif tag == "logged_count":
             state.logged_count = int(i)
     return state
