@@ -16,6 +16,7 @@ import duckdb
 from xinyong.catalog import Catalogue, protected_category
 from xinyong.ingest._identifiers import generic_checks, prc_checks, uscc_checks
 from xinyong.profiles import JurisdictionProfile
+from xinyong.store import fetch_one
 
 CORRECTIONS = ("correction.void", "correction.replace")
 
@@ -79,6 +80,7 @@ class ValidationPlan:
 
     ctx: BatchContext
     typed: bool
+    utc_session: bool = False  # naive date-times then parse without the time-zone path
 
     def shape_keys(self) -> list[str]:
         keys = ["subject_kind", "event_type", "attributes"]
@@ -182,13 +184,13 @@ SELECT DISTINCT name FROM (
             ]
         else:
             text_checks = [
-                ("occurred_at IS NULL OR trim(occurred_at) = ''", "occurred_at",
+                ("occurred_at IS NULL OR occurred_text = ''", "occurred_at",
                  "OCCURRED_AT_MISSING",
                  "'every row needs occurred_at, an ISO 8601 date or date-time'"),
-                ("trim(occurred_at) <> '' AND ts IS NULL", "occurred_at", "OCCURRED_AT_INVALID",
+                ("occurred_text <> '' AND ts IS NULL", "occurred_at", "OCCURRED_AT_INVALID",
                  "'''' || occurred_at || ''' is not an ISO 8601 date (2026-03-01) or date-time "
                  "(2026-03-01T09:30:00Z)'"),
-                ("trim(amount) <> '' AND amt IS NULL", "amount", "AMOUNT_INVALID",
+                ("amount_text <> '' AND amt IS NULL", "amount", "AMOUNT_INVALID",
                  "'amount must be a number such as 1250.50; got ' || amount"),
                 ("attributes IS NOT NULL AND trim(attributes) <> '' AND attr_json IS NULL",
                  "attributes", "ATTRIBUTES_INVALID",
@@ -329,23 +331,36 @@ FROM (
             for rank, (cond, field, code, msg) in row_checks
         )
         if self.typed:
+            texts = ""
             ts, amt = "CAST(occurred_at AS TIMESTAMP)", "CAST(amount AS DOUBLE)"
         else:
-            ts = ("COALESCE(CAST(TRY_CAST(trim(occurred_at) AS TIMESTAMPTZ) AS TIMESTAMP), "
-                  "TRY_CAST(trim(occurred_at) AS TIMESTAMP))")
-            amt = "TRY_CAST(trim(amount) AS DOUBLE)"
+            texts = ", trim(occurred_at) AS occurred_text, trim(amount) AS amount_text"
+            ts = ("COALESCE(CAST(TRY_CAST(occurred_text AS TIMESTAMPTZ) AS TIMESTAMP), "
+                  "TRY_CAST(occurred_text AS TIMESTAMP))")
+            if self.utc_session:
+                # 'YYYY-MM-DD?HH:MM:SS' has no room for an offset or a zone: in a UTC session
+                # the time-zone path gives the same instant, so the plain cast (twice as fast)
+                # is tried first.
+                ts = ("COALESCE(CASE WHEN length(occurred_text) = 19 "
+                      "AND occurred_text[11] IN ('T', ' ') AND occurred_text[14] = ':' "
+                      "AND occurred_text[17] = ':' THEN TRY_CAST(occurred_text AS TIMESTAMP) END, "
+                      f"{ts})")
+            amt = "TRY_CAST(amount_text AS DOUBLE)"
         furnisher = "" if self.typed else ", CAST(NULL AS INTEGER) AS furnisher_id"
+        text_columns = "" if self.typed else "r.occurred_text, r.amount_text, "
         same_shape = " AND ".join(f"r.{k} IS NOT DISTINCT FROM v.{k}" for k in self.shape_keys())
         attrs = ", ".join(f"v.{a}" for a in self.ctx.catalogue.attributes)
         return f"""
 CREATE OR REPLACE TEMP TABLE ingest_checked AS
 WITH joined AS (
   SELECT r.row_number, r.byte_offset, r.furnisher_id, r.event_id, r.occurred_at, r.amount,
-    r.sid, r.ts, r.amt, v.kind, v.raw_type, v.etype, v.is_correction, v.target_event_id,
+    {text_columns}r.sid, r.ts, r.amt, v.kind, v.raw_type, v.etype, v.is_correction,
+    v.target_event_id,
     v.amount_rule, v.shape_errors, v.shape_failed, {attrs}, i.id_index, i.id_errors,
     COALESCE(i.id_failed, false) AS id_failed
-  FROM (SELECT *{furnisher}, {self.normalise('subject_id')} AS sid, {ts} AS ts, {amt} AS amt
-        FROM ingest_rows) AS r
+  FROM (SELECT *, {ts} AS ts, {amt} AS amt
+        FROM (SELECT *{furnisher}{texts}, {self.normalise('subject_id')} AS sid
+              FROM ingest_rows)) AS r
   JOIN ingest_verdicts AS v ON {same_shape}
   LEFT JOIN ingest_ids AS i ON i.kind = v.kind AND i.sid = r.sid
 ),
@@ -430,7 +445,9 @@ def run_validation(
     ``typed`` input (the bulk path) carries ``occurred_at`` as TIMESTAMP, ``amount`` as DOUBLE,
     a ``furnisher_id`` and the attributes as ``a_<name>`` text columns instead of JSON.
     """
-    plan = ValidationPlan(ctx, typed)
+    zone = fetch_one(con.execute("SELECT current_setting('TimeZone')"))
+    utc = zone is not None and str(zone[0]) in ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
+    plan = ValidationPlan(ctx, typed, utc)
     con.execute(plan.shapes())
     names = [] if typed else [str(r[0]) for r in con.execute(plan.names()).fetchall()]
     for statement in plan.verdicts(names):
