@@ -26,7 +26,7 @@ crash between the batch's commit and this step is repaired by sending the file a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -61,7 +61,7 @@ class FurnisherDisputes:
     resolved: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"opened": self.opened, "verified": self.verified, "resolved": self.resolved}
+        return asdict(self)
 
 
 def record_furnisher_disputes(
