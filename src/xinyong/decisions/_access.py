@@ -72,8 +72,9 @@ class Access:
 
 # Everything the gate and the rest of the query need to know before reading the subject's
 # score, in one round trip of tagged rows: the subject's participation (enrolled, erased), the
-# party, the consents to it, the file's flags, the latest batch run of the model and where the decisions' event index stands. Each branch reads one table
-# by key (a join or an aggregate costs more than a branch of its own).
+# party, the consents to it, the file's flags, the latest batch run of the model and where the
+# decisions' event index stands. Each branch reads one table (a join costs more than a branch of
+# its own).
 _STATE = """
 SELECT 'party' AS tag, name AS a, CAST(NULL AS VARCHAR) AS b, registered_at AS t1,
        CAST(NULL AS TIMESTAMP) AS t2, CAST(NULL AS TIMESTAMP) AS t3,

@@ -1,0 +1,117 @@
+"""A decision's records: all or nothing, chained into the audit log, read in one round trip."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.decisions.conftest import NOW, World
+from xinyong.decisions import add_listing, decide, grant_consent, register_party
+from xinyong.decisions._event_index import REPRESENTED, hard_inquiry_times, refresh
+from xinyong.decisions._lists import restrictions_for
+from xinyong.decisions._scores import latest_run, latest_score
+from xinyong.decisions._subject_file import read_subject_file
+from xinyong.governance import record_audit
+from xinyong.governance._audit_verify import verify_chain
+
+CREDIT = "extension_of_credit"
+RECORDS = ("inquiries", "decisions", "subject_notices", "events", "batches",
+           "decision_event_index", "audit_log")
+
+
+@pytest.fixture
+def bank(world: World) -> World:
+    register_party(world.store, "acme-bank", "Acme Bank", [CREDIT], now=NOW)
+    for subject in (world.high, world.low, world.rep):
+        grant_consent(world.store, subject, "acme-bank", CREDIT, days=60, now=NOW)
+    return world
+
+
+def counts(world: World) -> dict[str, Any]:
+    found: dict[str, Any] = {t: world.store.query(f"SELECT COUNT(*) FROM {t}")[0][0]
+                             for t in RECORDS}
+    found["head"] = world.store.query("SELECT seq, hash FROM audit_head")[0]
+    return found
+
+
+def pay_later(world: World, subject: str, days: int = 0) -> Any:
+    return decide(world.store, party_id="acme-bank", subject_id=subject, product="pay-later",
+                  purpose=CREDIT, now=NOW + timedelta(days=days))
+
+
+def test_a_decision_that_fails_midway_records_nothing_and_the_chain_goes_on(
+        bank: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    pay_later(bank, bank.high)  # the connection now remembers the audit head
+    before = counts(bank)
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("the disk is full")
+
+    # pay-later is a hard inquiry: the failure comes after the inquiry, its event, its index
+    # row, its audit entry and the decision were written, and takes them all back.
+    monkeypatch.setattr("xinyong.decisions._decide.notify", broken)
+    with pytest.raises(RuntimeError):
+        pay_later(bank, bank.low)
+    assert counts(bank) == before
+    monkeypatch.undo()
+    decision = pay_later(bank, bank.low, days=1)
+    assert decision.outcome == "decline" and decision.notice is not None
+    after = counts(bank)
+    assert after["audit_log"] == before["audit_log"] + 1
+    assert after["head"][0] == before["head"][0] + 1
+    assert after["decision_event_index"] == before["decision_event_index"] + 1
+    assert verify_chain(bank.store.con).ok
+
+
+def test_audit_entries_appended_through_two_connections_form_one_chain(bank: World) -> None:
+    con = bank.store.con
+    other = con.cursor()
+    seqs = [record_audit(con, "operator.check", actor="operator", at=NOW),
+            record_audit(other, "operator.check", actor="operator", at=NOW),
+            record_audit(con, "operator.check", actor="operator", at=NOW),  # its head is stale
+            record_audit(other, "operator.check", actor="operator", at=NOW)]
+    other.close()
+    assert seqs == list(range(seqs[0], seqs[0] + 4))
+    check = verify_chain(con)
+    assert check.ok and check.head_seq == seqs[-1]
+
+
+def test_an_edited_head_is_read_again_not_overwritten(bank: World) -> None:
+    con = bank.store.con
+    first = record_audit(con, "operator.check", actor="operator", at=NOW)
+    # Someone (a restore, a second writer before this one opened) moves the head on.
+    con.execute("UPDATE audit_head SET seq = seq + 5")
+    second = record_audit(con, "operator.check", actor="operator", at=NOW)
+    assert second == first + 6  # from the table's head, not the remembered one
+
+
+def test_the_subject_file_agrees_with_the_separate_reads(bank: World) -> None:
+    store = bank.store
+    for subject in (bank.org_listed, bank.low):
+        add_listing(store, "court-dishonest-debtors", subject, grounds="evades_enforcement",
+                    legal_basis="Civil Procedure Law art. 262", authority="Chengdu Court",
+                    now=NOW)
+    pay_later(bank, bank.high)
+    pay_later(bank, bank.high, days=2)  # two hard inquiries
+    at = NOW + timedelta(days=11)
+    refresh(store.con)
+    for subject in (bank.high, bank.low, bank.rep, bank.thin, bank.org_listed, bank.org_clean):
+        key, kind = store.find_subject(subject)
+        run = latest_run(store.con, "sesame-like", at)
+        assert run is not None
+        file = read_subject_file(store.con, key, kind, run, at)
+        assert file.score == latest_score(store.con, key, "sesame-like", at)
+        own, _ = restrictions_for(store, key, kind, now=at)
+        assert file.entries == own
+        assert file.hard_inquiries == hard_inquiry_times(store.con, key)
+        represented = sorted(r[0] for r in store.con.execute(
+            REPRESENTED, {"key": key, "at": at}).fetchall()) if kind == "person" else []
+        assert file.organisations == represented
+    high = read_subject_file(store.con, bank.key(bank.high), "person", run, at)
+    assert len(high.hard_inquiries) == 2
+    rep = read_subject_file(store.con, bank.key(bank.rep), "person", run, at)
+    assert rep.organisations == [bank.org_listed]
+    low = read_subject_file(store.con, bank.key(bank.low), "person", run, at)
+    assert [e.list_id for e in low.entries] == ["court-dishonest-debtors"]
