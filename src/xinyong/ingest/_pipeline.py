@@ -134,10 +134,16 @@ def classify(store: Store, furnisher_id: int | None) -> None:
     con = store.con
     fid = "furnisher_id" if furnisher_id is None else str(furnisher_id)
     digest = content_hash_sql(store.catalogue)
+    # What a row's shape says (kind, types, attributes) is stored once per shape and joined back.
+    shape_columns = ", ".join(
+        f"v.{c}" for c in ("kind", "raw_type", "etype", "is_correction", "target_event_id",
+                           *store.catalogue.attributes))
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW ingest_valid AS
-        SELECT c.* EXCLUDE (errors), {fid} AS fid FROM ingest_checked AS c WHERE NOT c.failed"""
+        SELECT c.* EXCLUDE (errors, shape_index), {fid} AS fid, {shape_columns}
+        FROM ingest_checked AS c JOIN ingest_verdicts AS v USING (shape_index)
+        WHERE NOT c.failed"""
     )
     counts = con.execute(
         "SELECT COUNT(*), COUNT(DISTINCT (fid, event_id)) FROM ingest_valid"

@@ -113,7 +113,8 @@ class ValidationPlan:
         return f"""
 CREATE OR REPLACE TEMP TABLE ingest_shapes AS
 WITH base AS (
-  SELECT *, lower(trim(subject_kind)) AS kind, trim(event_type) AS raw_type, {attr_json}
+  SELECT CAST(row_number() OVER () AS INTEGER) AS shape_index, *,
+    lower(trim(subject_kind)) AS kind, trim(event_type) AS raw_type, {attr_json}
   FROM (SELECT DISTINCT {', '.join(self.shape_keys())} FROM ingest_rows)
 ),
 parsed AS (
@@ -349,15 +350,12 @@ FROM (
         furnisher = "" if self.typed else ", CAST(NULL AS INTEGER) AS furnisher_id"
         text_columns = "" if self.typed else "r.occurred_text, r.amount_text, "
         same_shape = " AND ".join(f"r.{k} IS NOT DISTINCT FROM v.{k}" for k in self.shape_keys())
-        attrs = ", ".join(f"v.{a}" for a in self.ctx.catalogue.attributes)
         return f"""
 CREATE OR REPLACE TEMP TABLE ingest_checked AS
 WITH joined AS (
   SELECT r.row_number, r.byte_offset, r.furnisher_id, r.event_id, r.occurred_at, r.amount,
-    {text_columns}r.sid, r.ts, r.amt, v.kind, v.raw_type, v.etype, v.is_correction,
-    v.target_event_id,
-    v.amount_rule, v.shape_errors, v.shape_failed, {attrs}, i.id_index, i.id_errors,
-    COALESCE(i.id_failed, false) AS id_failed
+    {text_columns}r.sid, r.ts, r.amt, v.shape_index, v.etype, v.amount_rule, v.shape_errors,
+    v.shape_failed, i.id_index, i.id_errors, COALESCE(i.id_failed, false) AS id_failed
   FROM (SELECT *, {ts} AS ts, {amt} AS amt
         FROM (SELECT *{furnisher}{texts}, {self.normalise('subject_id')} AS sid
               FROM ingest_rows)) AS r
@@ -365,8 +363,7 @@ WITH joined AS (
   LEFT JOIN ingest_ids AS i ON i.kind = v.kind AND i.sid = r.sid
 ),
 flagged AS (SELECT *, shape_failed OR id_failed OR {any_failure} AS failed FROM joined)
-SELECT row_number, byte_offset, furnisher_id, event_id, kind, id_index, raw_type, etype,
-  is_correction, target_event_id, ts, amt, {', '.join(self.ctx.catalogue.attributes)}, failed,
+SELECT row_number, byte_offset, furnisher_id, event_id, shape_index, id_index, ts, amt, failed,
   CASE WHEN failed
        THEN list_transform(list_sort(COALESCE(id_errors, []) || shape_errors
                                      || list_filter([{row_errors}], lambda e: e IS NOT NULL)),
