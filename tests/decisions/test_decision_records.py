@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.decisions.conftest import NOW, World
+from tests.decisions.conftest import NOW, World, batch
 from xinyong.decisions import add_listing, decide, grant_consent, register_party
 from xinyong.decisions._event_index import REPRESENTED, hard_inquiry_times, refresh
 from xinyong.decisions._lists import restrictions_for
-from xinyong.decisions._scores import latest_run, latest_score
+from xinyong.decisions._scores import ScoreRun, latest_run, latest_score
 from xinyong.decisions._subject_file import read_subject_file
 from xinyong.governance import record_audit
 from xinyong.governance._audit_verify import verify_chain
+from xinyong.governance._disputes import open_dispute, sweep_disputes
+from xinyong.store import Store
 
 CREDIT = "extension_of_credit"
 RECORDS = ("inquiries", "decisions", "subject_notices", "events", "batches",
@@ -115,3 +118,33 @@ def test_the_subject_file_agrees_with_the_separate_reads(bank: World) -> None:
     assert rep.organisations == [bank.org_listed]
     low = read_subject_file(store.con, bank.key(bank.low), "person", run, at)
     assert [e.list_id for e in low.entries] == ["court-dishonest-debtors"]
+
+
+def test_the_subject_file_shows_an_open_listing_dispute_and_drops_the_suppressed_entry(
+        tmp_path: Path) -> None:
+    opened = datetime(2026, 11, 27, 10, 0)
+    with Store.init(tmp_path / "home", jurisdiction="us") as store:
+        store.append_events(batch([{"subject_id": "P-A", "subject_kind": "person",
+                                    "event_id": "id1", "event_type": "identity.verified",
+                                    "occurred_at": datetime(2025, 1, 1)}]))
+        entry = add_listing(store, "court-dishonest-debtors", "P-A",
+                            grounds="able_but_refuses_to_perform",
+                            legal_basis="Fa Shi [2017] No. 7", authority="Court A",
+                            now=opened - timedelta(days=20))
+        key = store.find_subject("P-A", "person")[0]
+        dispute = open_dispute(store, key, list_entry=entry.entry_id,
+                               reason="I performed the judgment", now=opened)
+        run = ScoreRun("sesame-like", "1.0.0", date(2026, 11, 1))
+        refresh(store.con)
+        before = read_subject_file(store.con, key, "person", run, dispute.respond_by)
+        assert [e.entry_id for e in before.entries] == [entry.entry_id]
+        assert before.entries == restrictions_for(store, key, "person",
+                                                  now=dispute.respond_by)[0]
+        assert [(d["record"], d["status"]) for d in before.score.disputes] == [
+            (f"list-entry:{entry.entry_id}", "open")]
+        after = dispute.respond_by + timedelta(hours=1)
+        sweep_disputes(store, now=after)
+        file = read_subject_file(store.con, key, "person", run, after)
+        assert file.entries == [] == restrictions_for(store, key, "person", now=after)[0]
+        assert file.score.disputes == []  # suppressed: no longer shown as pending
+        assert file.score.unscorable_reason == "NOT_YET_SCORED"
