@@ -385,3 +385,15 @@ def test_cli_explain_marks_disputed_reasons_and_shows_the_statement(store: Store
     assert result.exit_code == 0, result.output
     assert "[disputed]" in result.stdout
     assert "Disputed records" in result.stdout and '"paid on time"' in result.stdout
+
+
+def test_cli_text_shows_the_status_and_markup_in_statements_verbatim(store: Store) -> None:
+    home = store.home
+    store.close()
+    result = CliRunner().invoke(app, [
+        "dispute", "open", "P-A", "--event", "city-power:L1", "--reason", "[bold]not late[/]",
+        "--statement", "paid [on time]", "--now", "2026-11-27T10:00", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert "[open]" in result.stdout
+    assert "[bold]not late[/]" in result.stdout and "paid [on time]" in result.stdout
+    assert "2026-12-27 10:00" in result.stdout  # 30 days

@@ -38,11 +38,16 @@ def parse_now(text: str | None) -> datetime | None:
 
 
 def _show(dispute: Dispute) -> None:
+    # markup=False: statuses, reasons and statements are text, never Rich markup
     out.print(f"Dispute {dispute.dispute_id} [{dispute.status}]: {dispute.description} "
-              f"({dispute.record})")
-    out.print(f"  reason: {dispute.reason}")
+              f"({dispute.record})", markup=False)
+    out.print(f"  reason: {dispute.reason}", markup=False)
     if dispute.statement:
-        out.print(f"  statement: {dispute.statement}")
+        out.print(f"  statement: {dispute.statement}", markup=False)
+    if not dispute.has_clock:
+        out.print(f"  reported by the furnisher {dispute.opened_at:%Y-%m-%d %H:%M}; no clock: "
+                  "the furnisher's own files close it")
+        return
     out.print(f"  opened {dispute.opened_at:%Y-%m-%d %H:%M}; notify furnisher by "
               f"{dispute.notify_by:%Y-%m-%d}; answer due by {dispute.respond_by:%Y-%m-%d %H:%M}")
 
