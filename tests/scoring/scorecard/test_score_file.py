@@ -52,3 +52,31 @@ def test_an_unknown_id_column_is_refused(card: Scorecard, split: Split) -> None:
     with pytest.raises(XinyongError) as refused:
         score_frame(card, pd.DataFrame(split.X_test.head(3)), id_column="nope")
     assert refused.value.code == "MISSING_COLUMN" and refused.value.field == "--id"
+
+
+def test_model_score_data_cli_writes_every_row(card: Scorecard, split: Split,
+                                               tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from xinyong.cli import app
+
+    artifact = card.save(tmp_path / "card.json")
+    data = tmp_path / "applicants.csv"
+    split.X_test.assign(applicant=range(len(split.X_test))).to_csv(data, index=False)
+    out = tmp_path / "scored.parquet"
+    result = CliRunner().invoke(app, ["model", "score", "--model", str(artifact), "--data",
+                                      str(data), "--id", "applicant", "--out", str(out),
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == len(split.X_test) and summary["out"] == str(out)
+    written = pd.read_parquet(out)
+    assert written["score"].tolist() == card.score(split.X_test).tolist()
+    text = CliRunner().invoke(app, ["model", "score", "--model", str(artifact), "--data",
+                                    str(data)])
+    assert text.exit_code == 0 and "First rows" in text.stdout
+    neither = CliRunner().invoke(app, ["model", "score", "--model", str(artifact)])
+    assert isinstance(neither.exception, XinyongError)
+    assert (neither.exception.code, neither.exception.field) == ("BAD_OPTION", "--as-of")
