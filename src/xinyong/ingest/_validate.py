@@ -151,7 +151,9 @@ SELECT DISTINCT name FROM (
         cat, typed = self.ctx.catalogue, self.typed
         types = [t.name for t in cat]
         protected = [n for n in unknown_names if protected_category(n)]
-        protected_keys = ", ".join(q(k) for k in protected) or "NULL"
+        # A list, not an IN (...): with no protected name in the batch, ``k NOT IN (NULL)``
+        # would be NULL and hide every undeclared attribute.
+        protected_keys = _list(protected)
         licensed = self.ctx.licensed_types()
         attr_checks: list[tuple[str, str, str, str]] = []
         for a in cat.attributes.values():
@@ -196,11 +198,12 @@ SELECT DISTINCT name FROM (
                 ("attributes IS NOT NULL AND trim(attributes) <> '' AND attr_json IS NULL",
                  "attributes", "ATTRIBUTES_INVALID",
                  "'attributes must be a JSON object such as {\"days_past_due\": 30}'"),
-                (f"len(list_filter(unknown_keys, lambda k: k IN ({protected_keys}))) > 0",
+                (f"len(list_filter(unknown_keys, lambda k: list_contains({protected_keys}, k))) > 0",
                  "attributes", "PROTECTED_CATEGORY",
                  "'attribute(s) ' || array_to_string(unknown_keys, ', ') || ' would record "
                  "protected data; xinyong refuses it'"),
-                (f"len(list_filter(unknown_keys, lambda k: k NOT IN ({protected_keys}))) > 0",
+                (f"len(list_filter(unknown_keys, lambda k: NOT list_contains({protected_keys}, k))) "
+                 "> 0",
                  "attributes", "ATTRIBUTE_UNKNOWN",
                  "'attribute(s) ' || array_to_string(unknown_keys, ', ') || ' are not declared "
                  "for ' || COALESCE(etype, 'this type')"),
