@@ -10,10 +10,11 @@ import pytest
 
 from tests.decisions.conftest import NOW, World, batch
 from xinyong.decisions import add_listing, decide, grant_consent, register_party
+from xinyong.decisions._access import authorise
 from xinyong.decisions._event_index import REPRESENTED, hard_inquiry_times, refresh
 from xinyong.decisions._lists import restrictions_for
 from xinyong.decisions._scores import ScoreRun, latest_run, latest_score
-from xinyong.decisions._subject_file import read_subject_file
+from xinyong.decisions._subject_file import read_subject_file, subject_file_from_gate
 from xinyong.governance import record_audit
 from xinyong.governance._audit_verify import verify_chain
 from xinyong.governance._disputes import open_dispute, sweep_disputes
@@ -112,6 +113,12 @@ def test_the_subject_file_agrees_with_the_separate_reads(bank: World) -> None:
         represented = sorted(r[0] for r in store.con.execute(
             REPRESENTED, {"key": key, "at": at}).fetchall()) if kind == "person" else []
         assert file.organisations == represented
+        if subject in (bank.high, bank.low, bank.rep):  # the gate reads it in its round trip
+            access = authorise(store, party_id="acme-bank", subject_id=subject, purpose=CREDIT,
+                               model="sesame-like", now=at)
+            assert access.file_rows is not None and access.run == run
+            assert subject_file_from_gate(store.con, access.file_rows, key, kind, run,
+                                          at) == file
     high = read_subject_file(store.con, bank.key(bank.high), "person", run, at)
     assert len(high.hard_inquiries) == 2
     rep = read_subject_file(store.con, bank.key(bank.rep), "person", run, at)

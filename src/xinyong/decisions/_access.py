@@ -40,6 +40,7 @@ from xinyong.decisions._inquiries import REFUSED, record_inquiry
 from xinyong.decisions._parties import SUBJECT_SELF, RelyingParty
 from xinyong.decisions._purposes import InquiryKind, default_inquiry_kind, parse_purpose
 from xinyong.decisions._scores import ScoreRun
+from xinyong.decisions._subject_file import GATE_BRANCHES, GATE_TAGS
 from xinyong.decisions._tables import tables, utcnow
 from xinyong.errors import XinyongError
 from xinyong.profiles import Purpose
@@ -68,6 +69,9 @@ class Access:
     file: FileStatus
     run: ScoreRun | None = None  # the latest batch run of the model asked for, if any
     index_state: IndexState = (None, None, 0)  # where the decisions' event index stands
+    # The subject file's first read, made in the gate's round trip when the query names its
+    # model (rows of _subject_file.GATE_BRANCHES); None otherwise.
+    file_rows: list[tuple[Any, ...]] | None = None
 
 
 # Everything the gate and the rest of the query need to know before reading the subject's
@@ -78,29 +82,32 @@ class Access:
 _STATE = """
 SELECT 'party' AS tag, name AS a, CAST(NULL AS VARCHAR) AS b, registered_at AS t1,
        CAST(NULL AS TIMESTAMP) AS t2, CAST(NULL AS TIMESTAMP) AS t3,
-       CAST(active AS BIGINT) AS i, purposes AS list
+       CAST(active AS BIGINT) AS i, purposes AS list,
+       CAST(NULL AS DOUBLE[]) AS nums
 FROM relying_parties WHERE party_id = $party
 UNION ALL
-SELECT 'subject', NULL, NULL, NULL, NULL, NULL, CAST(enrolled AS BIGINT), NULL
+SELECT 'subject', NULL, NULL, NULL, NULL, NULL, CAST(enrolled AS BIGINT), NULL, NULL
 FROM subjects WHERE subject_key = $key
 UNION ALL
-SELECT 'erased', NULL, NULL, erased_at, NULL, NULL, NULL, NULL
+SELECT 'erased', NULL, NULL, erased_at, NULL, NULL, NULL, NULL, NULL
 FROM subject_erasures WHERE subject_key = $key
 UNION ALL
-SELECT 'consent', purpose, NULL, granted_at, expires_at, revoked_at, consent_id, NULL
+SELECT 'consent', purpose, NULL, granted_at, expires_at, revoked_at, consent_id, NULL, NULL
 FROM consents WHERE subject_key = $key AND party_id = $party
 UNION ALL
-SELECT 'flag', kind, note, placed_at, expires_at, NULL, NULL, NULL
+SELECT 'flag', kind, note, placed_at, expires_at, NULL, NULL, NULL, NULL
 FROM subject_flags WHERE subject_key = $key AND lifted_at IS NULL
 UNION ALL
 SELECT 'run', arg_max(model_version, as_of), NULL, CAST(max(as_of) AS TIMESTAMP), NULL, NULL,
-       NULL, NULL
+       NULL, NULL, NULL
 FROM score_runs WHERE model_id = $model AND as_of <= $day
 UNION ALL
-SELECT 'indexed', NULL, NULL, NULL, NULL, NULL, event_seq, [CAST(event_count AS VARCHAR)]
+SELECT 'indexed', NULL, NULL, NULL, NULL, NULL, event_seq, [CAST(event_count AS VARCHAR)], NULL
 FROM decision_watermarks WHERE name = 'decision_event_index'
 UNION ALL
-SELECT 'logged_count', NULL, NULL, NULL, NULL, NULL, COUNT(*), NULL FROM events"""
+SELECT 'logged_count', NULL, NULL, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM events"""
+# With the first read of the subject's file, when the query names its model.
+_STATE_AND_FILE = _STATE + "\nUNION ALL" + GATE_BRANCHES
 
 
 @dataclass
@@ -115,15 +122,20 @@ class _State:
     indexed_seq: int | None = None
     indexed_count: int | None = None
     logged_count: int = 0
+    file_rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _read_state(con: duckdb.DuckDBPyConnection, party_id: str, key: int, model: str | None,
                 at: datetime) -> _State:
     state = _State()
-    rows = con.execute(_STATE, {"party": party_id, "key": key, "model": model or "",
-                                "day": at.date()}).fetchall()
-    for tag, a, b, t1, t2, t3, i, values in rows:
-        if tag == "subject":
+    rows = con.execute(_STATE if model is None else _STATE_AND_FILE,
+                       {"party": party_id, "key": key, "model": model or "",
+                        "day": at.date()}).fetchall()
+    for row in rows:
+        tag, a, b, t1, t2, t3, i, values, _ = row
+        if tag in GATE_TAGS:
+            state.file_rows.append(row)
+        elif tag == "subject":
             state.enrolled = bool(i)
         elif tag == "erased":
             state.erased_at = t1
@@ -219,7 +231,8 @@ def authorise(
     return Access(key, subject_kind, party, chosen, recorded_kind, product_id, moment, status,
                   None if state.run is None else ScoreRun(str(model), state.run[0],
                                                           state.run[1].date()),
-                  (state.indexed_seq, state.indexed_count, state.logged_count))
+                  (state.indexed_seq, state.indexed_count, state.logged_count),
+                  None if model is None else state.file_rows)
 
 
 def authorise_self(store: Store, subject_id: str, *, now: datetime | None = None) -> Access:

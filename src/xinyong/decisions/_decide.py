@@ -41,7 +41,11 @@ from xinyong.decisions._notices import notify
 from xinyong.decisions._products import FiredRow, Outcome, Product, load_product
 from xinyong.decisions._purposes import InquiryKind
 from xinyong.decisions._scores import StoredScore, cached_rulebook, latest_run, no_score_run
-from xinyong.decisions._subject_file import SubjectFile, read_subject_file
+from xinyong.decisions._subject_file import (
+    SubjectFile,
+    read_subject_file,
+    subject_file_from_gate,
+)
 from xinyong.decisions._tables import transaction
 from xinyong.errors import XinyongError
 from xinyong.profiles import Purpose
@@ -129,7 +133,13 @@ def _read_file(store: Store, access: Access, model: str | None) -> tuple[str, in
             purpose=access.purpose.value, product_id=access.product_id, kind=access.kind,
             asked_at=access.asked_at, result=REFUSED, refusal_code=exc.code)
         raise QueryRefused(exc, inquiry_id) from None
+    _, indexed, logged = access.index_state
     last_seq = refresh(con, access.index_state)
+    if model and access.file_rows is not None and indexed == logged:
+        # the gate read the file too, and the index was current: nothing to read again
+        return chosen, last_seq, subject_file_from_gate(
+            con, access.file_rows, access.subject_key, access.subject_kind, run,
+            access.asked_at)
     return chosen, last_seq, read_subject_file(con, access.subject_key, access.subject_kind,
                                                run, access.asked_at)
 
