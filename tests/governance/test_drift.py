@@ -133,9 +133,71 @@ def test_psi_is_never_negative_and_zero_on_the_same_run(
     old = np.array([np.nan if v is None else v for v in before])
     new = np.array([np.nan if v is None else v for v in after])
     figure = binned_psi(old, new, missing_bin=True)
-    if np.isnan(old).all():
+    if np.isnan(old).all() and np.isnan(new).all():
         assert figure is None
         return
     assert figure is not None and figure["psi"] >= 0.0
+    if np.isnan(old).all() or np.isnan(new).all():
+        assert figure["status"] in {"gone", "new"} and figure["flag"] == "shift"
+        return
+    assert figure["status"] == "present"
     same = binned_psi(old, np.random.default_rng(0).permutation(old), missing_bin=True)
     assert same is not None and same["psi"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_vanished_factor_is_gone_and_a_shift() -> None:
+    # the reviewer's repro: every value of the --to run is NULL
+    figure = binned_psi(np.arange(100.0), np.full(100, np.nan), missing_bin=True)
+    assert figure is not None and figure["status"] == "gone" and figure["flag"] == "shift"
+    # ten bins of 0.1 empty out, the NULL bin goes from 0 to everything
+    assert figure["psi"] == pytest.approx(10 * _term(0.0, 0.1) + _term(1.0, 0.0))
+    bare = binned_psi(np.arange(100.0), np.full(100, np.nan), missing_bin=False)
+    assert bare is not None and bare["psi"] is None and bare["flag"] == "shift"
+    assert bare["status"] == "gone"
+
+
+def test_a_factor_that_appears_is_new_and_a_shift() -> None:
+    figure = binned_psi(np.full(100, np.nan), np.arange(100.0), missing_bin=True)
+    assert figure is not None and figure["status"] == "new" and figure["flag"] == "shift"
+    assert figure["bins"] == 2 and figure["edges"] == []
+    assert figure["psi"] == pytest.approx(_term(1.0, 0.0) + _term(0.0, 1.0))
+    assert binned_psi(np.full(3, np.nan), np.full(5, np.nan), missing_bin=True) is None
+
+
+def test_a_partly_null_factor_tracks_its_null_share() -> None:
+    old = np.arange(100.0)
+    new = np.concatenate([np.arange(0.0, 100.0, 2.0), np.full(50, np.nan)])
+    figure = binned_psi(old, new, missing_bin=True)
+    assert figure is not None and figure["status"] == "present" and figure["bins"] == 11
+    # every decile keeps half its share (5 of 100 values), the NULL bin takes the other half
+    assert figure["psi"] == pytest.approx(10 * _term(0.05, 0.1) + _term(0.5, 0.0))
+
+
+def _factor_runs(tmp_path: Path, old_history: float | None, new_history: float | None) -> Store:
+    store, _ = hand_store(tmp_path, 100)
+    for day, value in ((FROM, old_history), (TO, new_history)):
+        rows = [(k, 399.0 + k, sesame_tier(399.0 + k),
+                 {"credit_history": float(k) if value is None else value + k})
+                for k in range(1, 101)]
+        put_run(store, "sesame-like", day, rows)
+    if old_history is None or new_history is None:
+        day = FROM if old_history is None else TO
+        store.con.execute("UPDATE scores SET credit_history = NULL WHERE as_of = ?", [day])
+    return store
+
+
+@pytest.mark.parametrize(("old", "new", "status", "side"), [
+    (0.0, None, "gone", "--to"),
+    (None, 0.0, "new", "--from"),
+])
+def test_a_factor_null_in_one_run_is_flagged(tmp_path: Path, old: float | None,
+                                             new: float | None, status: str, side: str) -> None:
+    store = _factor_runs(tmp_path, old, new)
+    report = score_drift(store, "sesame-like", FROM, TO)
+    history = report["factors"]["credit_history"]
+    assert history["status"] == status and history["flag"] == "shift"
+    assert history["psi"] > 0.25
+    assert "credit_history" in report["flagged"]
+    assert f"credit_history has no value in the {side} run ({status})" in report["notes"]
+    assert report["factors"]["fulfilment_capacity"]["status"] == "present"
+    assert report["score"]["flag"] == "stable"

@@ -3,9 +3,12 @@
 :func:`score_drift` compares two stored batch runs of one model (``from`` and ``to`` as-of
 dates) with the population stability index, using the PSI of
 :mod:`xinyong.scoring.scorecard._metrics`: bins at the deciles of the ``from`` run (fewer when
-values tie), plus a bin of their own for unscorable subjects in the score's PSI (a jump in the
-unscorable share is drift too). Each figure is flagged ``stable`` below 0.1, ``watch`` below
-0.25 and ``shift`` from 0.25. The tier shares of both runs, and their PSI, come alongside.
+values tie), plus a bin of their own for NULL values: unscorable subjects in the score's PSI (a
+jump in the unscorable share is drift too), subjects without the sub-score in a factor's (a
+factor that vanishes from the ``to`` run, or appears in it, is flagged ``shift`` whatever its
+PSI, and its ``status`` says ``gone`` or ``new``; a factor NULL in both runs is left out). Each
+other figure is flagged ``stable`` below 0.1, ``watch`` below 0.25 and ``shift`` from 0.25. The
+tier shares of both runs, and their PSI, come alongside.
 
 Only aggregates are reported, so no subject's score leaves the store.
 """
@@ -49,22 +52,37 @@ def _run_frame(store: Store, run: RunRef, kind: str | None) -> pd.DataFrame:
 def binned_psi(expected: npt.NDArray[np.float64], actual: npt.NDArray[np.float64], *,
                missing_bin: bool) -> dict[str, Any] | None:
     """PSI of ``actual`` against ``expected`` over the deciles of ``expected`` (NaN values in
-    a bin of their own when ``missing_bin``, else left out). None when ``expected`` has no
-    values to bin."""
+    a bin of their own when ``missing_bin``, else left out).
+
+    ``status`` says whether the figure has values on both sides (``present``), only in
+    ``expected`` (``gone``: every ``actual`` value is NaN) or only in ``actual`` (``new``). A
+    side without values cannot be binned, so without ``missing_bin`` ``gone`` and ``new`` have
+    no PSI (None); with it, the NaN bin carries the whole move. Either way they are flagged
+    ``shift``. None when neither side has a value (nothing to compare).
+    """
     known_e = expected[~np.isnan(expected)]
     known_a = actual[~np.isnan(actual)]
-    if len(known_e) == 0:
+    if len(known_e) == 0 and len(known_a) == 0:
         return None
-    bands = score_bands(known_e)
-    n_bins = len(bands.edges) + 1
-    counts_e = np.bincount(bands.assign(known_e), minlength=n_bins)
-    counts_a = np.bincount(bands.assign(known_a), minlength=n_bins)
+    status = "gone" if len(known_a) == 0 else "new" if len(known_e) == 0 else "present"
+    if len(known_e) == 0:
+        edges: tuple[float, ...] = ()  # nothing to cut the values at: one bin for all of them
+        counts_e, counts_a = np.zeros(1, dtype=np.int64), np.array([len(known_a)])
+    else:
+        bands = score_bands(known_e)
+        edges = bands.edges
+        n_bins = len(edges) + 1
+        counts_e = np.bincount(bands.assign(known_e), minlength=n_bins)
+        counts_a = np.bincount(bands.assign(known_a), minlength=n_bins)
     if missing_bin:
         counts_e = np.append(counts_e, len(expected) - len(known_e))
         counts_a = np.append(counts_a, len(actual) - len(known_a))
+    elif status != "present":
+        return {"psi": None, "flag": "shift", "status": status, "bins": len(counts_e),
+                "edges": list(edges)}
     value = psi(counts_e, counts_a)
-    return {"psi": value, "flag": psi_flag(value), "bins": len(counts_e),
-            "edges": list(bands.edges)}
+    return {"psi": value, "flag": psi_flag(value) if status == "present" else "shift",
+            "status": status, "bins": len(counts_e), "edges": list(edges)}
 
 
 def _tier_shares(frame: pd.DataFrame, tiers: list[str]) -> list[float]:
@@ -110,7 +128,7 @@ def score_drift(
     factors: dict[str, Any] = {}
     for factor in _FACTORS:
         figure = binned_psi(old[factor].to_numpy(dtype=np.float64),
-                            new[factor].to_numpy(dtype=np.float64), missing_bin=False)
+                            new[factor].to_numpy(dtype=np.float64), missing_bin=True)
         if figure is not None:
             factors[factor] = figure
     tiers = tier_order(store, before, model)
@@ -119,7 +137,8 @@ def score_drift(
     tier_psi = psi(shares_old, shares_new)
     flags = [name for name, fig in [("score", score), *factors.items()]
              if fig is not None and fig["flag"] != "stable"]
-    notes = []
+    notes = [f"{name} has no value in the {'--to' if fig['status'] == 'gone' else '--from'} run "
+             f"({fig['status']})" for name, fig in factors.items() if fig["status"] != "present"]
     if before.model_version != after.model_version:
         notes.append(f"the runs are of different versions ({before.model_version} → "
                      f"{after.model_version}): part of the drift is the model's own change")
