@@ -37,7 +37,7 @@ from xinyong.scoring.registry import (
 from xinyong.scoring.registry.cli import register as register_registry
 from xinyong.scoring.rulebook import Rulebook, load_rulebook
 from xinyong.scoring.scorecard.cli import register as register_scorecards
-from xinyong.store import Store
+from xinyong.store import Store, fetch_one
 
 app = typer.Typer(
     help="xinyong: an open trust-scoring platform. Start with `xinyong demo`, then "
@@ -238,12 +238,31 @@ def _score_batch(store: Store, model: str | None, day: date, as_json: bool) -> N
 @app.command("explain")
 def explain_command(
     subject_id: Annotated[str, typer.Argument(help="The subject's ID (resident ID or credit code).")],
-    model: ModelOpt = "sesame-like",
+    model: Annotated[str | None, typer.Option(
+        "--model", "-m", help="A registered model id or a rulebook .toml path; default: the "
+        "champion for the subject's kind (the model relying parties are answered with).")
+    ] = None,
     as_of: AsOfOpt = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Explain a subject's score: factors, reasons and what would raise it (each gain recomputed)."""
+    if model is None:
+        with Store.open(home) as store:
+            _, kind = store.find_subject(subject_id)
+            model = champion(store.con, kind)
+            family = describe_artifact(model, store.home).family
+            latest = fetch_one(store.con.execute(
+                "SELECT max(as_of) FROM score_runs WHERE model_id = ?", [model]))
+        if family == "scorecard":  # a learned champion explains its stored batch score
+            from xinyong.scoring.scorecard._cli_store import explain_command as explain_card_cli
+
+            card_day = as_of or (None if latest is None or latest[0] is None else str(latest[0]))
+            if card_day is None:
+                raise XinyongError("NO_SCORE_RUN", f"the champion {model} has no batch run yet; "
+                                   "run `xinyong score` first", field="--as-of")
+            explain_card_cli(subject_id, model, card_day, home=home, as_json=as_json)
+            return
     rulebook = load_rulebook(model)
     with Store.open(home) as store:
         key, _ = store.find_subject(subject_id)
@@ -281,7 +300,7 @@ def _render_explanation(e: Explanation) -> None:
         out.print("\n[bold]Disputed records[/] (the subject's statements are shown to relying "
                   "parties):")
         for line in e.disputed_lines():
-            out.print(f"  {line}")
+            out.print(f"  {line}", markup=False)  # the subject's statement is text
     if e.ties:
         out.print("\n[bold]Declared ties[/] (relationships factor):")
         for line in e.ties:

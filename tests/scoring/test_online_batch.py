@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xinyong.errors import XinyongError
 from xinyong.scoring.engine import score_population, score_subject
 from xinyong.simulate.population import generate_population
 from xinyong.store import Store
@@ -92,8 +93,9 @@ def test_online_score_before_any_batch_run_has_no_percentile(tmp_path: Path) -> 
         alone = score_subject(store, rulebook, 1, SIMULATED_AS_OF)
         score_population(store, rulebook, SIMULATED_AS_OF)
         batch = score_rows(store, rulebook, SIMULATED_AS_OF)[1]
-        with pytest.raises(LookupError):
+        with pytest.raises(XinyongError) as unknown:
             score_subject(store, rulebook, 10_000, SIMULATED_AS_OF)
+        assert unknown.value.code == "SUBJECT_NOT_SCORED"
 
     assert alone["percentile"] is None
     assert batch["percentile"] is not None

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from xinyong.catalog import Factor
+from xinyong.errors import XinyongError
 from xinyong.scoring.compile import SCORE_COLUMNS, ScoringQuery, scoring_sql
 from xinyong.scoring.rulebook import Rulebook
 from xinyong.store import Store, fetch_one
@@ -79,7 +80,9 @@ def score_subject(
     names = [d[0] for d in cursor.description]
     row = fetch_one(cursor)
     if row is None:
-        raise LookupError(f"subject {subject_key} is not in the store")
+        raise XinyongError(
+            "SUBJECT_NOT_SCORED", "the subject does not take part in scoring (unknown, opted "
+            "out, erased, or held until opt-in)", field="subject_id")
     result = dict(zip(names, row, strict=True))
     if not detail:
         result = {k: result[k] for k in SCORE_COLUMNS}

@@ -122,3 +122,31 @@ def test_a_product_asking_for_tiers_the_champion_lacks_is_refused(bank: World) -
                product=product(when={"tier_in": ["poor"]}), purpose=CREDIT, now=NOW)
     assert caught.value.code == "PRODUCT_MODEL_MISMATCH"
     assert "name the product's model" in caught.value.message
+
+
+def test_the_subjects_explain_follows_the_champion_too(bank: World) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from xinyong.cli import app
+
+    def explained() -> dict[str, object]:
+        result = CliRunner().invoke(app, ["explain", bank.low, "--home", str(bank.home),
+                                          "--json"])
+        assert result.exit_code == 0, result.output
+        return dict(json.loads(result.stdout))
+
+    home_store = bank.store
+    home_store.close()
+    assert explained()["model_id"] == "sesame-like"
+    from xinyong.store import Store
+
+    with Store.open(bank.home) as store:
+        register_model(store, CARD_ID, subject_kind="person", provider="Acme Scoring Ltd")
+        promote(store, CARD_ID, "shadow", subject_kind="person")
+        promote(store, CARD_ID, "champion", subject_kind="person")
+        score_model(store, CARD_ID, AS_OF)
+    card = explained()  # what a lender is answered with is what the subject is shown
+    assert card["model_id"] == CARD_ID and card["as_of"] == AS_OF.isoformat()
+    assert [r["code"] for r in card["reasons"]] == [FEATURE]  # type: ignore[union-attr,index]

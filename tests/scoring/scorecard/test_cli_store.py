@@ -129,3 +129,30 @@ def test_a_store_without_outcomes_cannot_train(app: typer.Typer, tmp_path: Path)
         invoke(app, "fit", "--features", "bureau-basic", "--as-of", AS_OF, "--home",
                str(tmp_path))
     assert caught.value.code == "NO_OUTCOMES"
+
+
+def test_explain_gives_the_stored_reasons_and_refuses_a_subject_who_left(
+    app: typer.Typer, home: Path,
+) -> None:
+    from datetime import date
+
+    from xinyong.scoring.scorecard import explain_card
+
+    invoke(app, "fit", "--features", "bureau-basic", "--as-of", AS_OF, "--id", "be",
+           "--home", str(home), "--json")
+    invoke(app, "score", "--model", "be", "--as-of", AS_OF, "--home", str(home), "--json")
+    card = load_scorecard("be", home)
+    with Store.open(home) as store:
+        key, stored = store.con.execute(
+            "SELECT subject_key, [reason_1, reason_2, reason_3, reason_4] FROM scores "
+            "WHERE model_id = 'be' AND score IS NOT NULL AND reason_1 IS NOT NULL "
+            "ORDER BY subject_key LIMIT 1").fetchall()[0]
+        explained = explain_card(store, card, key, date.fromisoformat(AS_OF))
+        assert [r.code for r in explained.reasons] == [c for c in stored if c is not None]
+        store.set_enrolled(key, False)
+        try:
+            with pytest.raises(XinyongError) as left:
+                explain_card(store, card, key, date.fromisoformat(AS_OF))
+            assert left.value.code == "SUBJECT_NOT_SCORED"
+        finally:
+            store.set_enrolled(key, True)

@@ -64,7 +64,8 @@ def _plain(value: Any) -> Any:
 def explain_card(store: Store, card: Scorecard, subject_key: int, as_of: date) -> CardExplanation:
     """The stored score of ``subject_key`` under ``card`` at ``as_of``, with its reasons."""
     columns = ["subject_kind", "score", "tier", "percentile", *(f.value for f in Factor),
-               "unscorable_reason"]
+               "unscorable_reason",
+               *(f"reason_{k}{part}" for k in range(1, REASON_SLOTS + 1) for part in ("", "_points"))]
     row = store.con.execute(
         f"SELECT CAST(subject_kind AS VARCHAR), {', '.join(columns[1:])} FROM scores "
         "WHERE model_id = ? AND model_version = ? AND as_of = ? AND subject_key = ?",
@@ -78,16 +79,28 @@ def explain_card(store: Store, card: Scorecard, subject_key: int, as_of: date) -
     view = card_view(card)
     frame = store.con.execute(
         f"SELECT * FROM ({feature_sql(view, as_of)}) WHERE subject_key = ?", [subject_key]).df()
+    if frame.empty:
+        raise XinyongError("SUBJECT_NOT_SCORED", "the subject no longer takes part in scoring "
+                           "(opted out, erased, or held until opt-in): no features to explain",
+                           field="subject_id")
     X = frame[view.names]
-    reasons: list[Reason] = []
+    # The reasons are the stored run's (codes and points); the features recomputed from the log
+    # give each its sentence and value. Should the log have changed since the run, a stored
+    # reason keeps its code and points and takes its characteristic's general sentence.
+    recomputed: dict[str, str] = {}
     if stored["unscorable_reason"] is None:
         table = card.reasons(X[card.names]).iloc[0]
-        for slot in range(1, REASON_SLOTS + 1):
-            code = table[f"reason_{slot}"]
-            if code is None:
-                break
-            reasons.append(Reason(str(code), float(table[f"reason_{slot}_points"]),
-                                  str(table[f"reason_{slot}_text"]), _plain(X[code].iloc[0])))
+        recomputed = {str(table[f"reason_{k}"]): str(table[f"reason_{k}_text"])
+                      for k in range(1, REASON_SLOTS + 1) if table[f"reason_{k}"] is not None}
+    described = {f.name: f.spec.description for f in view.features}
+    reasons: list[Reason] = []
+    for slot in range(1, REASON_SLOTS + 1):
+        code = stored[f"reason_{slot}"]
+        if code is None:
+            break
+        sentence = recomputed.get(code) or described.get(code, code.replace("_", " "))
+        reasons.append(Reason(str(code), float(stored[f"reason_{slot}_points"]), sentence,
+                              _plain(X[code].iloc[0])))
     return CardExplanation(
         model_id=card.id, model_version=card.version, as_of=as_of,
         subject_kind=stored["subject_kind"], score=stored["score"], tier=stored["tier"],
