@@ -78,11 +78,10 @@ def index_appended(con: duckdb.DuckDBPyConnection, subject_key: int, event_type:
                    event_seq: int, occurred_at: datetime) -> None:
     """Index an event just appended in the caller's transaction, if the index was current
     (otherwise the next refresh picks it up with the rest of the tail)."""
-    row = fetch_one(con.execute(
+    moved = fetch_one(con.execute(  # an UPDATE answers with the count of rows it changed
         "UPDATE decision_watermarks SET event_seq = ?, event_count = event_count + 1 "
-        "WHERE name = ? AND event_seq = ? RETURNING event_seq",
-        [event_seq, _WATERMARK, event_seq - 1]))
-    if row is not None:
+        "WHERE name = ? AND event_seq = ?", [event_seq, _WATERMARK, event_seq - 1]))
+    if moved is not None and int(moved[0]) == 1:
         con.execute("INSERT INTO decision_event_index VALUES (?, ?, ?, ?, NULL)",
                     [subject_key, event_type, event_seq, occurred_at])
 
