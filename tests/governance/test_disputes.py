@@ -397,3 +397,19 @@ def test_cli_text_shows_the_status_and_markup_in_statements_verbatim(store: Stor
     assert "[open]" in result.stdout
     assert "[bold]not late[/]" in result.stdout and "paid [on time]" in result.stdout
     assert "2026-12-27 10:00" in result.stdout  # 30 days
+
+
+def test_relying_parties_see_disputes_and_statements_in_text_output(store: Store) -> None:
+    from xinyong.decisions import register_party
+
+    register_party(store, "acme-bank", "Acme Bank", ["extension_of_credit"])
+    score_population(store, RULEBOOK, AS_OF)
+    open_late(store, statement="paid [on] time")
+    home = store.home
+    store.close()
+    for args in (["inquiry", "score", "P-A"], ["decide", "pay-later", "P-A"]):
+        result = CliRunner().invoke(app, [*args, "--party", "acme-bank", "--purpose",
+                                          "extension_of_credit", "--home", str(home)])
+        assert result.exit_code == 0, result.output
+        assert "Disputed by the subject" in result.stdout, args
+        assert '"paid [on] time"' in result.stdout and "city-power:L1" in result.stdout

@@ -176,6 +176,17 @@ def inquiry_score(
               f"{report.inquiry_kind} inquiry #{report.inquiry_id}.")
     for r in report.reasons:
         out.print(f"  {r.code} (−{r.points:.1f}): {r.sentence}")
+    _print_disputes(s.disputes)
+
+
+def _print_disputes(disputes: list[dict[str, str | None]]) -> None:
+    """Records the subject disputes, with their statements: a relying party sees them too."""
+    if not disputes:
+        return
+    out.print("[bold yellow]Disputed by the subject[/] (records that still count):")
+    for d in disputes:
+        said = f'; the subject says: "{d["statement"]}"' if d.get("statement") else ""
+        out.print(f"  {d['description']} ({d['record']}): {d['status']}{said}", markup=False)
 
 
 @inquiry_app.command("history")
@@ -224,6 +235,7 @@ def decide_command(
     if decision.notice is not None:
         out.print(f"An adverse-action notice was sent to the subject (key factors: "
                   f"{', '.join(f.code for f in decision.notice.key_factors) or 'none'}).")
+    _print_disputes(decision.score.disputes)
 
 
 @product_app.command("list")
