@@ -94,3 +94,18 @@ def test_lists_freeze_rewards_and_products(cli_world: World) -> None:
     assert len(rewards["unlocked"]) == 4
     shown = runner.invoke(app, ["product", "show", "mortgage-prequal", "--json"])
     assert json.loads(shown.stdout)["product"]["hit_policy"] == "first"
+
+
+def test_subject_text_is_printed_verbatim_never_as_markup(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from xinyong.decisions import cli as decisions_cli
+
+    console = Console(record=True, width=200)
+    decisions_cli.out, saved = console, decisions_cli.out
+    try:
+        decisions_cli._print_disputes([{"description": "bill.paid_late", "record": "x:1",
+                                        "status": "open", "statement": "see [/bold] [red]"}])
+    finally:
+        decisions_cli.out = saved
+    assert "see [/bold] [red]" in console.export_text()

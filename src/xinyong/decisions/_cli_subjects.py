@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from xinyong._cli_options import HomeOpt, JsonOpt, parse_date, print_json
 from xinyong.decisions._attest import (
@@ -110,7 +111,7 @@ def _print_status(status: FileStatus, as_json: bool) -> None:
     out.print("File frozen: hard inquiries are refused." if status.frozen else "File not frozen.")
     if status.fraud_alert is not None:
         out.print(f"Fraud alert until {status.fraud_alert.expires_at:%Y-%m-%d}: "
-                  f"{status.fraud_alert.text}")
+                  f"{escape(status.fraud_alert.text)}")
 
 
 @freeze_app.command("place")

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from xinyong._cli_options import HomeOpt, JsonOpt, parse_date, print_json
@@ -167,7 +168,7 @@ def inquiry_score(
         return
     s = report.score
     if report.fraud_alert:
-        out.print(f"[bold red]FRAUD ALERT[/]: {report.fraud_alert}")
+        out.print(f"[bold red]FRAUD ALERT[/]: {escape(report.fraud_alert)}")
     if s.score is None:
         out.print(f"Unscorable ({s.unscorable_reason}); inquiry #{report.inquiry_id} recorded.")
         return
@@ -225,7 +226,7 @@ def decide_command(
         print_json(decision.to_json())
         return
     if decision.fraud_alert:
-        out.print(f"[bold red]FRAUD ALERT[/]: {decision.fraud_alert}")
+        out.print(f"[bold red]FRAUD ALERT[/]: {escape(decision.fraud_alert)}")
     colour = {"approve": "green", "decline": "red", "refer": "yellow"}[decision.outcome]
     out.print(f"Decision #{decision.decision_id}: [bold {colour}]{decision.outcome}[/] "
               f"({decision.product_id} {decision.product_version}, {decision.inquiry_kind} "
@@ -295,7 +296,7 @@ def review_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         return
     for r in queue:
         out.print(f"#{r.review_id} decision #{r.decision_id} ({r.product_id}), "
-                  f"{r.requested_at:%Y-%m-%d}: {r.statement}")
+                  f"{r.requested_at:%Y-%m-%d}: {escape(r.statement)}")
 
 
 @review_app.command("resolve")
