@@ -156,3 +156,19 @@ def test_explain_gives_the_stored_reasons_and_refuses_a_subject_who_left(
             assert left.value.code == "SUBJECT_NOT_SCORED"
         finally:
             store.set_enrolled(key, True)
+
+
+def test_a_refit_cannot_change_a_model_in_use_under_its_id(app: typer.Typer, home: Path) -> None:
+    from xinyong.scoring.registry import promote
+
+    invoke(app, "fit", "--features", "bureau-basic", "--as-of", AS_OF, "--id", "bp",
+           "--home", str(home), "--json")
+    artifact = home / "models" / "bp.json"
+    before = artifact.read_bytes()
+    with Store.open(home) as store:
+        promote(store, "bp", "shadow", subject_kind="person")
+    with pytest.raises(XinyongError) as in_use:
+        invoke(app, "fit", "--features", "bureau-basic", "--as-of", AS_OF, "--id", "bp",
+               "--pdo", "40", "--home", str(home), "--json")
+    assert (in_use.value.code, in_use.value.field) == ("MODEL_IN_USE", "--id")
+    assert artifact.read_bytes() == before  # refused before the file was touched

@@ -24,6 +24,7 @@ from rich.table import Table
 from xinyong._cli_options import HomeOpt, JsonOpt, parse_date, print_json
 from xinyong.errors import XinyongError
 from xinyong.scoring.features import load_feature_view
+from xinyong.scoring.scorecard._artifact import Scorecard
 from xinyong.scoring.scorecard._fit import ScorecardModel
 from xinyong.scoring.scorecard._home import check_model_id, load_scorecard, save_scorecard
 from xinyong.scoring.scorecard._metrics import evaluate
@@ -65,6 +66,28 @@ def _split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Se
         raise XinyongError("MISSING_COLUMN", f"the data has no target column {target!r}; columns "
                            f"are {', '.join(map(str, frame.columns[:8]))}…", field="--target")
     return frame.drop(columns=[target]), frame[target]
+
+
+def _refuse_replacing_a_model_in_use(card: Scorecard, home: Path | None) -> None:
+    """A shadow or champion must not change under its id: refuse before its file is touched."""
+    from xinyong.scoring.registry import registered_models
+
+    try:
+        store = Store.open(home, read_only=True)
+    except XinyongError as exc:
+        if exc.code == "NO_STORE":
+            return
+        raise
+    with store:
+        in_use = [r for r in registered_models(store.con)
+                  if r.model_id == card.id and r.status in ("shadow", "champion")]
+    new_digest = hashlib.sha256(card.to_text().encode("utf-8")).hexdigest()
+    for reg in in_use:
+        if reg.artifact_sha256 != new_digest:
+            raise XinyongError("MODEL_IN_USE", f"{card.id} is {reg.status} for "
+                               f"{reg.subject_kind} subjects and a refit would change it under its "
+                               "id; fit under a new --id, register it and compare before promoting",
+                               field="--id")
 
 
 def _names(values: list[str] | None) -> list[str]:
@@ -135,6 +158,7 @@ def fit(
         with data.open("rb") as handle:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
         card = model.fit(X, y, data_sha256=digest).scorecard_
+    _refuse_replacing_a_model_in_use(card, home)
     path = save_scorecard(card, home)
     from xinyong.scoring.registry import register_fitted
 
