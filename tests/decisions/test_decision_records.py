@@ -8,8 +8,15 @@ from typing import Any
 
 import pytest
 
-from tests.decisions.conftest import NOW, World, batch
-from xinyong.decisions import add_listing, decide, grant_consent, register_party
+from tests.decisions.conftest import NOW, Templates, World, batch, open_world
+from xinyong.decisions import (
+    QueryRefused,
+    add_listing,
+    deactivate_party,
+    decide,
+    grant_consent,
+    register_party,
+)
 from xinyong.decisions._access import authorise
 from xinyong.decisions._event_index import REPRESENTED, hard_inquiry_times, refresh
 from xinyong.decisions._lists import restrictions_for
@@ -155,3 +162,35 @@ def test_the_subject_file_shows_an_open_listing_dispute_and_drops_the_suppressed
         assert file.entries == [] == restrictions_for(store, key, "person", now=after)[0]
         assert file.score.disputes == []  # suppressed: no longer shown as pending
         assert file.score.unscorable_reason == "NOT_YET_SCORED"
+
+
+def test_a_party_deactivated_after_its_registration_was_read_is_refused_next(
+        bank: World) -> None:
+    assert pay_later(bank, bank.high).outcome  # the gate now knows acme-bank's registration
+    deactivate_party(bank.store, "acme-bank")
+    with pytest.raises(QueryRefused) as refused:
+        pay_later(bank, bank.high, days=1)
+    assert refused.value.code == "UNKNOWN_PARTY"
+    register_party(bank.store, "acme-bank", "Acme Bank", ["tenancy_screening"], now=NOW)
+    with pytest.raises(QueryRefused) as refused:  # registered again, for another purpose
+        pay_later(bank, bank.high, days=2)
+    assert refused.value.code == "PURPOSE_NOT_REGISTERED"
+    register_party(bank.store, "acme-bank", "Acme Bank", [CREDIT], now=NOW)
+    assert pay_later(bank, bank.high, days=3).party_id == "acme-bank"
+
+
+def test_a_registration_read_on_one_store_is_not_taken_for_another(
+        templates: Templates, tmp_path: Path) -> None:
+    first = open_world(templates, tmp_path / "a")
+    second = open_world(templates, tmp_path / "b")
+    try:
+        register_party(first.store, "acme-bank", "Acme Bank", [CREDIT], now=NOW)
+        grant_consent(first.store, first.high, "acme-bank", CREDIT, days=60, now=NOW)
+        register_party(second.store, "acme-bank", "Acme Bank", ["tenancy_screening"], now=NOW)
+        assert pay_later(first, first.high).outcome
+        with pytest.raises(QueryRefused) as refused:  # registered otherwise on the second store
+            pay_later(second, second.high)
+        assert refused.value.code == "PURPOSE_NOT_REGISTERED"
+    finally:
+        first.store.close()
+        second.store.close()

@@ -37,7 +37,7 @@ from xinyong.decisions._consent import Consent, consent_refusal
 from xinyong.decisions._event_index import IndexState
 from xinyong.decisions._freeze import FileStatus, file_status, status_from_flags
 from xinyong.decisions._inquiries import REFUSED, record_inquiry
-from xinyong.decisions._parties import SUBJECT_SELF, RelyingParty
+from xinyong.decisions._parties import SUBJECT_SELF, RelyingParty, known_party, remember_party
 from xinyong.decisions._purposes import InquiryKind, default_inquiry_kind, parse_purpose
 from xinyong.decisions._scores import ScoreRun
 from xinyong.decisions._subject_file import GATE_BRANCHES, GATE_TAGS
@@ -79,13 +79,14 @@ class Access:
 # party, the consents to it, the file's flags, the latest batch run of the model and where the
 # decisions' event index stands. Each branch reads one table (a join costs more than a branch of
 # its own).
-_STATE = """
+_PARTY = """
 SELECT 'party' AS tag, name AS a, CAST(NULL AS VARCHAR) AS b, registered_at AS t1,
        CAST(NULL AS TIMESTAMP) AS t2, CAST(NULL AS TIMESTAMP) AS t3,
        CAST(active AS BIGINT) AS i, purposes AS list,
        CAST(NULL AS DOUBLE[]) AS nums
 FROM relying_parties WHERE party_id = $party
-UNION ALL
+UNION ALL"""
+_STATE = """
 SELECT 'subject', NULL, NULL, NULL, NULL, NULL, CAST(enrolled AS BIGINT), NULL, NULL
 FROM subjects WHERE subject_key = $key
 UNION ALL
@@ -106,8 +107,11 @@ SELECT 'indexed', NULL, NULL, NULL, NULL, NULL, event_seq, [CAST(event_count AS 
 FROM decision_watermarks WHERE name = 'decision_event_index'
 UNION ALL
 SELECT 'logged_count', NULL, NULL, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM events"""
-# With the first read of the subject's file, when the query names its model.
-_STATE_AND_FILE = _STATE + "\nUNION ALL" + GATE_BRANCHES
+# The party's registration unless the gate knows it already (_parties.known_party); the first
+# read of the subject's file when the query names its model.
+_QUERIES = {(party, file): (_PARTY if party else "") + _STATE
+            + ("\nUNION ALL" + GATE_BRANCHES if file else "")
+            for party in (True, False) for file in (True, False)}
 
 
 @dataclass
@@ -126,9 +130,9 @@ class _State:
 
 
 def _read_state(con: duckdb.DuckDBPyConnection, party_id: str, key: int, model: str | None,
-                at: datetime) -> _State:
+                at: datetime, *, read_party: bool) -> _State:
     state = _State()
-    rows = con.execute(_STATE if model is None else _STATE_AND_FILE,
+    rows = con.execute(_QUERIES[read_party, model is not None],
                        {"party": party_id, "key": key, "model": model or "",
                         "day": at.date()}).fetchall()
     for row in rows:
@@ -184,7 +188,12 @@ def authorise(
         key, subject_kind = store.find_subject(subject_id)
     except XinyongError as exc:
         refuse(exc, None)
-    state = _read_state(con, party_id, key, model, moment)
+    known = known_party(store, party_id)
+    state = _read_state(con, party_id, key, model, moment, read_party=known is None)
+    if known is not None:
+        state.party = (known.name, known.purposes, known.active, known.registered_at)
+    elif state.party is not None:
+        remember_party(store, RelyingParty(party_id, *state.party))
     if state.party is None or not state.party[2]:
         refuse(XinyongError("UNKNOWN_PARTY", f"no active relying party '{party_id}'",
                             field="party"), key)

@@ -3,11 +3,16 @@
 A party registers the purposes it may ask for, each one a purpose the jurisdiction profile
 allows. A query for any other purpose is refused. The subject's own accesses (their file, their
 rewards, an attestation) are recorded under the reserved party :data:`SUBJECT_SELF`.
+
+The gate keeps, per open store, the registrations it read (:func:`known_party`), so that a
+party's next query does not read its registration again. Registrations change only through this
+module, which forgets a party in every open store whenever it writes it.
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +38,23 @@ class RelyingParty:
 
     def may_ask_for(self, purpose: Purpose) -> bool:
         return self.active and purpose in self.purposes
+
+
+_KNOWN: weakref.WeakKeyDictionary[Store, dict[str, RelyingParty]] = weakref.WeakKeyDictionary()
+
+
+def known_party(store: Store, party_id: str) -> RelyingParty | None:
+    """The party's registration as the gate last read it on this store, if it did."""
+    return _KNOWN.get(store, {}).get(party_id)
+
+
+def remember_party(store: Store, party: RelyingParty) -> None:
+    _KNOWN.setdefault(store, {})[party.party_id] = party
+
+
+def _forget(party_id: str) -> None:
+    for known in list(_KNOWN.values()):
+        known.pop(party_id, None)
 
 
 def _party(row: tuple[object, ...]) -> RelyingParty:
@@ -74,15 +96,18 @@ def register_party(
             )
     values = [p.value for p in parsed]
     moment = utcnow(now)
-    with atomic(con):
-        con.execute(
-            "INSERT INTO relying_parties (party_id, name, purposes, active, registered_at) "
-            "VALUES (?, ?, ?, true, ?) ON CONFLICT (party_id) DO UPDATE "
-            "SET name = excluded.name, purposes = excluded.purposes, active = true",
-            [party_id, name.strip(), values, moment],
-        )
-        record_audit(con, "party.register", actor="operator", at=moment,
-                     details={"party": party_id, "purposes": values})
+    try:
+        with atomic(con):
+            con.execute(
+                "INSERT INTO relying_parties (party_id, name, purposes, active, registered_at) "
+                "VALUES (?, ?, ?, true, ?) ON CONFLICT (party_id) DO UPDATE "
+                "SET name = excluded.name, purposes = excluded.purposes, active = true",
+                [party_id, name.strip(), values, moment],
+            )
+            record_audit(con, "party.register", actor="operator", at=moment,
+                         details={"party": party_id, "purposes": values})
+    finally:
+        _forget(party_id)
     return get_party(store, party_id)
 
 
@@ -110,7 +135,11 @@ def deactivate_party(store: Store, party_id: str) -> RelyingParty:
     """Stop a party's access at once; its history stays."""
     get_party(store, party_id)
     con = tables(store)
-    with atomic(con):
-        con.execute("UPDATE relying_parties SET active = false WHERE party_id = ?", [party_id])
-        record_audit(con, "party.deactivate", actor="operator", details={"party": party_id})
+    try:
+        with atomic(con):
+            con.execute("UPDATE relying_parties SET active = false WHERE party_id = ?",
+                        [party_id])
+            record_audit(con, "party.deactivate", actor="operator", details={"party": party_id})
+    finally:
+        _forget(party_id)
     return get_party(store, party_id)
