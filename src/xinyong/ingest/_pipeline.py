@@ -145,8 +145,9 @@ def classify(store: Store, furnisher_id: int | None) -> None:
         FROM ingest_checked AS c JOIN ingest_verdicts AS v USING (shape_index)
         WHERE NOT c.failed"""
     )
+    key = "(furnisher_id, event_id)" if furnisher_id is None else "event_id"
     counts = con.execute(
-        "SELECT COUNT(*), COUNT(DISTINCT (fid, event_id)) FROM ingest_valid"
+        f"SELECT COUNT(*), COUNT(DISTINCT {key}) FROM ingest_checked WHERE NOT failed"
     ).fetchall()[0]
     if counts[0] != counts[1]:
         first = f"""

@@ -1,7 +1,11 @@
 """Committing an ingested batch: one transaction that stores all of it or none of it.
 
 Input is the pipeline's temp tables (``ingest_checked``: every parsed row with its errors;
-``ingest_classified``: the valid rows with their outcome). The transaction registers new
+``ingest_ids``: the batch's distinct subjects; ``ingest_exceptions``: the valid rows that are not
+simply accepted; ``ingest_classified``: the view of the valid rows with their outcome). Where a
+statement needs only which rows are accepted it reads ``ingest_checked`` and
+``ingest_exceptions`` rather than the view, which joins each row's shape back. The transaction
+registers new
 subjects (enrolled or not, per the jurisdiction profile), appends accepted events, records
 corrections against the events they void, quarantines every other row with all its reasons and
 the raw fields, and records the batch with its file's sha256.
@@ -74,7 +78,9 @@ def commit_batch(
                    + row_number() OVER (ORDER BY kind, subject_ref),
                    CAST(kind AS subject_kind), subject_ref, {str(enrolled).lower()}
             FROM ingest_ids AS r
-            WHERE id_index IN (SELECT id_index FROM ingest_classified WHERE outcome = 'accept')
+            WHERE id_index IN (
+                SELECT c.id_index FROM ingest_checked AS c
+                ANTI JOIN ingest_exceptions AS x USING (row_number) WHERE NOT c.failed)
               AND NOT EXISTS (
                 SELECT 1 FROM subjects AS s
                 WHERE s.kind = CAST(r.kind AS subject_kind) AND s.subject_ref = r.subject_ref)"""
