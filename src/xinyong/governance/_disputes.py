@@ -236,14 +236,49 @@ def _check_furnisher(dispute: Dispute, furnisher: str) -> None:
                            f"{dispute.furnisher} to answer, not {furnisher}", field="furnisher")
 
 
-def _record_hash(store: Store, event_seq: int) -> str:
+def _record_hash(store: Store, dispute: Dispute) -> str:
     from xinyong.ingest._validate import record_hash_sql, stored_record_sql
 
     row = fetch_one(store.con.execute(
         f"SELECT {record_hash_sql(store.catalogue, 'r')} FROM ({stored_record_sql(store.catalogue)}"
-        ") AS r WHERE r.event_seq = ?", [event_seq]))
-    assert row is not None
+        ") AS r WHERE r.event_seq = ?", [dispute.event_seq]))
+    if row is None:
+        raise XinyongError("DISPUTE_RECORD_PURGED", f"record {dispute.record} of dispute "
+                           f"{dispute.dispute_id} is no longer in the store (retention purged "
+                           "it); there is nothing left to answer or certify", field="dispute_id")
     return str(row[0])
+
+
+def _take_out(store: Store, dispute: Dispute, kind: Literal["suppressed", "deleted"],
+              moment: datetime) -> None:
+    """Take the disputed event out of scoring and block it at ingest until it is certified.
+
+    Both a deleted record and a suppressed (unverifiable) one are deleted records in the sense
+    of FCRA §611(a)(5): the reinsertion rule applies to both, under the same id or with the same
+    content under a new one. A list entry is lifted by the exclusion list only (no ingest).
+    """
+    if dispute.target_kind != "event" or dispute.event_seq is None:
+        return
+    con = store.con
+    content_hash = _record_hash(store, dispute)
+    con.execute("DELETE FROM dispute_exclusions WHERE dispute_id = ?", [dispute.dispute_id])
+    con.execute("INSERT INTO dispute_exclusions VALUES (?, ?, ?, ?)",
+                [dispute.event_seq, dispute.dispute_id, kind, moment])
+    con.execute(
+        "INSERT INTO dispute_deleted_records (dispute_id, furnisher_id, subject_key, event_id, "
+        "content_hash, deleted_at) SELECT dispute_id, furnisher_id, subject_key, event_id, ?, ? "
+        "FROM disputes WHERE dispute_id = ? ON CONFLICT (dispute_id) DO NOTHING",
+        [content_hash, moment, dispute.dispute_id])
+
+
+def _suppress(store: Store, dispute: Dispute, moment: datetime) -> None:
+    """Suppress an unanswered record (inside the caller's transaction), with its audit entry."""
+    store.con.execute("UPDATE disputes SET status = 'suppressed', suppressed_at = ? "
+                      "WHERE dispute_id = ?", [moment, dispute.dispute_id])
+    _take_out(store, dispute, "suppressed", moment)
+    record_audit(store.con, "dispute.suppress", actor="system", subject_key=dispute.subject_key,
+                 at=moment, details={"dispute_id": dispute.dispute_id,
+                                     "respond_by": dispute.respond_by.isoformat()})
 
 
 def answer_dispute(
@@ -273,6 +308,15 @@ def answer_dispute(
                            + ("a suppressed record comes back only when you certify it "
                               "(xinyong dispute certify)" if dispute.status == "suppressed"
                               else "it takes no further answer"), field="dispute_id")
+    if answer != "deleted" and dispute.status == "open" and moment > dispute.respond_by:
+        # The clock ran out: the outcome must not depend on whether the sweep ran first.
+        with transaction(con):
+            _suppress(store, dispute, moment)
+        raise XinyongError("DISPUTE_ANSWER_LATE", f"dispute {dispute_id} had to be answered by "
+                           f"{dispute.respond_by:%Y-%m-%d %H:%M} UTC; the record is now "
+                           "suppressed. You may still answer --deleted, or certify the record "
+                           "accurate and complete to reinstate it (xinyong dispute certify)",
+                           field="answer")
     if answer == "corrected" and dispute.target_kind == "event" and fetch_one(con.execute(
             "SELECT 1 FROM event_corrections WHERE target_event_seq = ? LIMIT 1",
             [dispute.event_seq])) is None:
@@ -287,16 +331,8 @@ def answer_dispute(
     with transaction(con):
         con.execute("UPDATE disputes SET status = ?, answered_at = ?, answer_note = ? "
                     "WHERE dispute_id = ?", [answer, moment, note, dispute_id])
-        if answer == "deleted" and dispute.target_kind == "event":
-            assert dispute.event_seq is not None
-            con.execute("DELETE FROM dispute_exclusions WHERE dispute_id = ?", [dispute_id])
-            con.execute("INSERT INTO dispute_exclusions VALUES (?, ?, 'deleted', ?)",
-                        [dispute.event_seq, dispute_id, moment])
-            con.execute(
-                "INSERT INTO dispute_deleted_records (dispute_id, furnisher_id, subject_key, "
-                "event_id, content_hash, deleted_at) SELECT dispute_id, furnisher_id, "
-                "subject_key, event_id, ?, ? FROM disputes WHERE dispute_id = ?",
-                [_record_hash(store, dispute.event_seq), moment, dispute_id])
+        if answer == "deleted":
+            _take_out(store, dispute, "deleted", moment)
         record_audit(con, "dispute.answer", actor=f"furnisher:{furnisher}",
                      subject_key=dispute.subject_key, at=moment,
                      details={"dispute_id": dispute_id, "answer": answer})
@@ -318,6 +354,9 @@ def certify_record(
     if not note.strip():
         raise XinyongError("DISPUTE_NOTE_MISSING", "say how the record was checked (--note)",
                            field="note")
+    if fetch_one(con.execute("SELECT 1 FROM events WHERE event_seq = ?",
+                             [dispute.event_seq])) is None:
+        _record_hash(store, dispute)  # raises DISPUTE_RECORD_PURGED
     moment = utcnow(now)
     with transaction(con):
         con.execute("INSERT INTO dispute_certifications VALUES (?, ?, ?, ?)",
@@ -374,14 +413,7 @@ def sweep_disputes(store: Store, *, now: datetime | None = None,
                          at=moment, details={"dispute_id": d.dispute_id,
                                              "late": d.dispute_id in late})
         for d in overdue:
-            con.execute("UPDATE disputes SET status = 'suppressed', suppressed_at = ? "
-                        "WHERE dispute_id = ?", [moment, d.dispute_id])
-            if d.event_seq is not None:
-                con.execute("INSERT INTO dispute_exclusions VALUES (?, ?, 'suppressed', ?)",
-                            [d.event_seq, d.dispute_id, moment])
-            record_audit(con, "dispute.suppress", actor="system", subject_key=d.subject_key,
-                         at=moment, details={"dispute_id": d.dispute_id,
-                                             "respond_by": d.respond_by.isoformat()})
+            _suppress(store, d, moment)
     return SweepResult(notified, [d.dispute_id for d in overdue], late)
 
 

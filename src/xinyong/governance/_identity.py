@@ -5,12 +5,16 @@ when recorded, are encrypted with AES-256-GCM under a key of their own, held out
 database (:mod:`xinyong.governance._subject_keys`); the associated data binds each blob to its
 subject and field. Only the subject report decrypts them (:func:`read_identity`).
 
-Erasure (:func:`erase_subject`) destroys the subject's key and deletes the ciphertexts, stops
-scoring and queries (``enrolled`` is set false, and the query gate refuses an erased subject)
-and records the erasure and an audit entry. Once the key is gone no copy of the database, backups
-included, can give the personal fields back. The subject's pseudonymous records (events,
-inquiries) stay, as furnishers' and relying parties' records, until retention purges them; they
-are never scored or disclosed again.
+Erasure (:func:`erase_subject`) destroys the subject's key and deletes the ciphertexts, blanks
+the subject's free text (dispute reasons and statements, review statements, fraud-alert notes
+and the like: :mod:`xinyong.governance._erasure_scrub`), stops scoring and queries (``enrolled``
+is set false, and the query gate refuses an erased subject) and records the erasure and an audit
+entry, all in one transaction; then it rewrites the database file so that the blanked text's old
+bytes are gone from it. Once the key is gone no copy of the database, backups included, can give
+the encrypted fields back; the free text, which is not encrypted, stays readable in backups and
+snapshots taken before the erasure (they must expire), and possibly in disk blocks the file
+system freed. The subject's pseudonymous records (events, inquiries) stay, as furnishers' and
+relying parties' records, until retention purges them; they are never scored or disclosed again.
 
 Who may leave depends on the jurisdiction profile (:func:`enrollment_rights`): where
 participation is voluntary (``eu``) a subject may opt in, opt out and erase at any time; where it
@@ -33,6 +37,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from xinyong.errors import XinyongError
 from xinyong.governance._audit import record_audit
+from xinyong.governance._erasure_scrub import blank_subject_text, rewrite_database_file
 from xinyong.governance._subject_keys import SubjectKeyStore
 from xinyong.profiles import JurisdictionProfile
 from xinyong.store import Store, fetch_one
@@ -216,20 +221,29 @@ class Erasure:
     by: str
     key_destroyed: bool  # False when there was no key (nothing recorded, or erased before)
     fields_deleted: int
+    texts_blanked: int = 0  # free-text values replaced by '[erased]'
+    file_rewritten: bool = False  # the database file was rewritten without the old bytes
 
     def to_json(self) -> dict[str, Any]:
         return {"erased_at": self.erased_at.isoformat(), "by": self.by,
-                "key_destroyed": self.key_destroyed, "fields_deleted": self.fields_deleted}
+                "key_destroyed": self.key_destroyed, "fields_deleted": self.fields_deleted,
+                "texts_blanked": self.texts_blanked, "file_rewritten": self.file_rewritten}
 
 
 def erase_subject(
-    store: Store, subject_key: int, *, now: datetime | None = None, by: Erasor = "subject"
+    store: Store, subject_key: int, *, now: datetime | None = None, by: Erasor = "subject",
+    rewrite_file: bool = True,
 ) -> Erasure:
-    """Erase a person's personal data by destroying their key; stop scoring and queries.
+    """Erase a person's personal data: destroy their key, blank their free text, stop scoring
+    and queries.
 
     The database writes and the audit entry are made in one transaction, and the key is destroyed
     before it commits: if the key cannot be destroyed nothing is recorded, and if the commit
     fails afterwards the data is unreadable already and running the erasure again completes it.
+    Then, with ``rewrite_file``, the database file is rewritten
+    (:func:`~xinyong.governance._erasure_scrub.rewrite_database_file`: ``store.con`` becomes a
+    new connection), because a CHECKPOINT alone leaves the blanked text's old bytes in the file.
+    Without it (erasing many subjects in a row) the caller rewrites the file once at the end.
     """
     moment = _now(now)
     kind, _, erased = _kind_and_erasure(store, subject_key)
@@ -247,18 +261,23 @@ def erase_subject(
         deleted = con.execute("DELETE FROM subject_identity WHERE subject_key = ? RETURNING 1",
                               [subject_key]).fetchall()
         con.execute("UPDATE subjects SET enrolled = false WHERE subject_key = ?", [subject_key])
+        blanked = blank_subject_text(con, subject_key)
         if erased is None:
             con.execute("INSERT INTO subject_erasures (subject_key, erased_at, erased_by) "
                         "VALUES (?, ?, ?)", [subject_key, moment, by])
         record_audit(con, "subject.erase", actor=by, subject_key=subject_key,
-                     details={"fields_deleted": len(deleted), "repeat": erased is not None},
+                     details={"fields_deleted": len(deleted), "texts_blanked": blanked,
+                              "repeat": erased is not None},
                      at=moment)
         destroyed = keys.delete(subject_key)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return Erasure(subject_key, erased or moment, by, destroyed, len(deleted))
+    if rewrite_file:
+        rewrite_database_file(store)
+    return Erasure(subject_key, erased or moment, by, destroyed, len(deleted), blanked,
+                   rewrite_file)
 
 
 def set_enrollment(

@@ -6,6 +6,9 @@ reported). Positive items are never purged by retention. :func:`purge_expired` d
 expired events with the rows that depend on them (the voids that named them, dispute
 exclusions, the decisions' event index) in one transaction, records a count per event type in
 ``retention_purges`` and writes one ``maintenance.purge`` audit entry, with no personal data.
+A dispute still open (or suppressed, waiting for deletion or certification) about a purged event
+is closed in the same transaction: status ``deleted``, answer note ``purged by retention``, one
+``dispute.purge`` audit entry each; there is nothing left for its furnisher to answer.
 
 Retention bites when ``xinyong maintenance`` runs, not inside the scoring view: a view that
 compared ages with today would give a different score for the same events, model and as-of on
@@ -14,7 +17,7 @@ another day. The shipped rulebooks already stop counting negative items after 5 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from xinyong.decisions._tables import transaction, utcnow
@@ -44,6 +47,7 @@ class PurgeResult:
     ran_at: datetime
     dry_run: bool
     counts: list[PurgeCount]  # only the types with something to purge
+    disputes_closed: list[int] = field(default_factory=list)  # open disputes about purged events
 
     @property
     def total(self) -> int:
@@ -53,7 +57,8 @@ class PurgeResult:
         return {"profile": self.profile, "ran_at": self.ran_at.isoformat(),
                 "dry_run": self.dry_run, "total": self.total,
                 "purged": [{"event_type": c.event_type, "older_than": c.older_than.isoformat(),
-                            "count": c.purged} for c in self.counts]}
+                            "count": c.purged} for c in self.counts],
+                "disputes_closed": self.disputes_closed}
 
 
 def cutoffs(policy: RetentionPolicy, now: datetime) -> dict[str, datetime]:
@@ -76,11 +81,25 @@ def purge_expired(store: Store, *, now: datetime | None = None,
     rows = con.execute(f"SELECT event_type, COUNT(*) FROM ({expired}) GROUP BY event_type "
                        "ORDER BY event_type").fetchall()
     counts = [PurgeCount(str(t), limits[str(t)], int(n)) for t, n in rows]
-    result = PurgeResult(store.profile.name, moment, dry_run, counts)
+    pending = ("SELECT dispute_id, subject_key FROM disputes WHERE target_kind = 'event' "
+               "AND status IN ('open', 'suppressed') AND event_seq IN (SELECT event_seq FROM "
+               "{}) ORDER BY dispute_id")
     if dry_run or not counts:
-        return result
+        closing = con.execute(pending.format(f"({expired})")).fetchall() if counts else []
+        return PurgeResult(store.profile.name, moment, dry_run, counts,
+                           [int(r[0]) for r in closing])
     with transaction(con):
         con.execute(f"CREATE OR REPLACE TEMP TABLE retention_expired AS {expired}")
+        row = fetch_one(con.execute("SELECT nextval('retention_run_ids')"))
+        assert row is not None
+        run_id = int(row[0])
+        closing = con.execute(pending.format("retention_expired")).fetchall()
+        for dispute_id, subject_key in closing:
+            con.execute("UPDATE disputes SET status = 'deleted', answered_at = ?, "
+                        "answer_note = 'purged by retention' WHERE dispute_id = ?",
+                        [moment, dispute_id])
+            record_audit(con, "dispute.purge", actor="system", subject_key=int(subject_key),
+                         at=moment, details={"dispute_id": int(dispute_id), "run_id": run_id})
         # The decisions' event index counts the log's rows up to its watermark: keep it true.
         con.execute(
             """UPDATE decision_watermarks SET event_count = event_count - (
@@ -95,9 +114,6 @@ def purge_expired(store: Store, *, now: datetime | None = None,
                                  ("events", "event_seq")):
             con.execute(f"DELETE FROM {table} WHERE {condition} IN "
                         "(SELECT event_seq FROM retention_expired)")
-        row = fetch_one(con.execute("SELECT nextval('retention_run_ids')"))
-        assert row is not None
-        run_id = int(row[0])
         for c in counts:
             con.execute("INSERT INTO retention_purges VALUES (?, ?, ?, ?, ?, ?)",
                         [run_id, moment, store.profile.name, c.event_type, c.older_than,
@@ -106,4 +122,4 @@ def purge_expired(store: Store, *, now: datetime | None = None,
                      details={"run_id": run_id, "profile": store.profile.name,
                               "purged": {c.event_type: c.purged for c in counts}})
         con.execute("DROP TABLE retention_expired")
-    return result
+    return PurgeResult(store.profile.name, moment, dry_run, counts, [int(r[0]) for r in closing])
