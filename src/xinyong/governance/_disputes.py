@@ -4,21 +4,28 @@ The clock (FCRA §611 and Metro 2 practice): a dispute is opened (:func:`open_di
 furnisher must be notified within 5 business days (:func:`sweep_disputes` creates the
 notifications); it answers verified, corrected or deleted (:func:`answer_dispute`) within 30
 days, 45 when the subject added information. With no answer by then, :func:`sweep_disputes`
-suppresses the record from scoring. Business days are Monday to Friday: public holidays are not
-modelled. Every function takes ``now`` so that tests and replays fix the clock.
+suppresses the record from scoring. An answer ``verified`` or ``corrected`` that comes after
+``respond_by`` is refused (``DISPUTE_ANSWER_LATE``) and suppresses the record at that moment, so
+the outcome does not depend on whether the sweep ran first; ``deleted`` is accepted late.
+Business days are Monday to Friday: public holidays are not modelled. Every function takes
+``now`` so that tests and replays fix the clock.
 
 While a dispute is open, or after the furnisher verified the record, the record is shown as
 disputed with the subject's statement: in the subject's report (:func:`subject_disputes`), to
 relying parties (``StoredScore.disputes``) and in ``xinyong explain``. A record deleted after a
-dispute stays in the log (the history keeps it) but out of scoring, and ingest refuses it, under
-its id or with the same content under a new one, until the furnisher certifies it accurate and
-complete (:func:`certify_record`), which puts it back. "Corrected" records the answer: the
-furnisher corrects the record with the existing ``correction.replace``/``correction.void`` first,
-and the answer is refused until such a correction exists.
+dispute, or suppressed because it was not verified in time (unverifiable is deleted under FCRA
+§611(a)(5)), stays in the log (the history keeps it) but out of scoring, and ingest refuses it,
+under its id or with the same content under a new one, until the furnisher certifies it accurate
+and complete (:func:`certify_record`), which puts it back. A record retention purged cannot be
+answered or certified any more: the purge closes its open dispute (``_retention``).
+"Corrected" records the answer: the furnisher corrects the record with the existing
+``correction.replace``/``correction.void`` first, and the answer is refused until such a
+correction exists.
 
 Every step writes an audit entry in its own transaction (``dispute.open``, ``dispute.notify``,
-``dispute.answer``, ``dispute.suppress``, ``dispute.certify``), with the dispute number and no
-personal data (the reason and statement stay in the disputes table).
+``dispute.answer``, ``dispute.suppress``, ``dispute.certify``; ``dispute.purge`` from retention),
+with the dispute number and no personal data (the reason and statement stay in the disputes
+table, and erasure blanks them: ``_erasure_scrub``).
 
 A furnisher may report a dispute itself (Metro 2 ``XB``): ``opened_by = 'furnisher'``, shown the
 same way, with no clock and no answer here; its own later files close it
@@ -37,6 +44,10 @@ from xinyong.decisions._notices import notify
 from xinyong.decisions._tables import transaction, utcnow
 from xinyong.errors import XinyongError
 from xinyong.governance._audit import record_audit
+from xinyong.governance._dispute_record import DISPUTE_COLUMNS, dispute_from_row
+from xinyong.governance._dispute_record import Dispute as Dispute
+from xinyong.governance._dispute_record import add_business_days as add_business_days
+from xinyong.governance._dispute_record import get_dispute as get_dispute
 from xinyong.store import Store, fetch_one
 from xinyong.store._disputes_schema import DISPUTE_STATUSES
 
@@ -47,102 +58,6 @@ MAX_STATEMENT = 500
 SHOWN_STATUSES = ("open", "verified")  # the statement stays with a record that still counts
 Answer = Literal["verified", "corrected", "deleted"]
 ANSWERS: tuple[Answer, ...] = ("verified", "corrected", "deleted")
-
-_COLUMNS = ("dispute_id, subject_key, target_kind, furnisher, event_id, event_seq, event_type, "
-            "occurred_at, entry_id, reason, statement, added_information, opened_by, opened_at, "
-            "notify_by, respond_by, status, notified_at, answered_at, answer_note, "
-            "suppressed_at, certified_at")
-
-
-def add_business_days(start: datetime, days: int) -> datetime:
-    """``start`` moved ``days`` working days (Mon–Fri) ahead, same time of day.
-
-    >>> add_business_days(datetime(2026, 11, 27, 10), 5)  # a Friday
-    datetime.datetime(2026, 12, 4, 10, 0)
-    """
-    moment, added = start, 0
-    while added < days:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
-            added += 1
-    return moment
-
-
-@dataclass(frozen=True)
-class Dispute:
-    dispute_id: int
-    subject_key: int
-    target_kind: str  # "event" or "list_entry"
-    furnisher: str  # who must answer: the furnisher, or the list's issuing authority
-    event_id: str | None
-    event_seq: int | None
-    event_type: str | None
-    occurred_at: datetime | None
-    entry_id: int | None
-    reason: str
-    statement: str | None
-    added_information: bool
-    opened_by: str
-    opened_at: datetime
-    notify_by: datetime
-    respond_by: datetime
-    status: str
-    notified_at: datetime | None
-    answered_at: datetime | None
-    answer_note: str | None
-    suppressed_at: datetime | None
-    certified_at: datetime | None
-
-    @property
-    def record(self) -> str:
-        """How the record is named: ``FURNISHER:EVENT_ID`` or ``list-entry:N``."""
-        if self.target_kind == "event":
-            return f"{self.furnisher}:{self.event_id}"
-        return f"list-entry:{self.entry_id}"
-
-    @property
-    def description(self) -> str:
-        if self.target_kind == "event" and self.occurred_at is not None:
-            return (f"{self.event_type} on {self.occurred_at:%Y-%m-%d} reported by "
-                    f"{self.furnisher}")
-        return f"list entry #{self.entry_id} made by {self.furnisher}"
-
-    @property
-    def has_clock(self) -> bool:
-        """A furnisher-reported dispute has no deadlines: the furnisher investigates already."""
-        return self.opened_by != "furnisher"
-
-    def is_due(self, now: datetime) -> bool:
-        """Whether the sweep has work: a notification to send or a deadline passed."""
-        return self.status == "open" and (self.notified_at is None or now > self.respond_by)
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"dispute_id": self.dispute_id, "record": self.record,
-                                "description": self.description}
-        for name in ("target_kind", "furnisher", "event_id", "event_seq", "event_type",
-                     "entry_id", "reason", "statement", "added_information", "opened_by",
-                     "status", "answer_note"):
-            data[name] = getattr(self, name)
-        for name in ("occurred_at", "opened_at", "notify_by", "respond_by", "notified_at",
-                     "answered_at", "suppressed_at", "certified_at"):
-            clock = name in ("notify_by", "respond_by")
-            value = None if clock and not self.has_clock else getattr(self, name)
-            data[name] = None if value is None else value.isoformat()
-        return data
-
-
-def _dispute(row: tuple[Any, ...]) -> Dispute:
-    return Dispute(*row)
-
-
-def get_dispute(con: duckdb.DuckDBPyConnection, dispute_id: int) -> Dispute:
-    row = fetch_one(con.execute(f"SELECT {_COLUMNS} FROM disputes WHERE dispute_id = ?",
-                                [dispute_id]))
-    if row is None:
-        raise XinyongError("UNKNOWN_DISPUTE", f"no dispute {dispute_id}; see `xinyong dispute "
-                           "list`", field="dispute_id")
-    return _dispute(row)
-
 
 def _event_target(store: Store, subject_key: int, event: str) -> tuple[Any, ...]:
     """``(furnisher_id, furnisher, event_id, event_seq, event_type, occurred_at)``."""
@@ -392,8 +307,8 @@ def sweep_disputes(store: Store, *, now: datetime | None = None,
     (strictly after it: an answer at ``respond_by`` itself is in time)."""
     con = store.con
     moment = utcnow(now)
-    pending = [_dispute(r) for r in con.execute(
-        f"SELECT {_COLUMNS} FROM disputes WHERE status = 'open' AND opened_at <= ? "
+    pending = [dispute_from_row(r) for r in con.execute(
+        f"SELECT {DISPUTE_COLUMNS} FROM disputes WHERE status = 'open' AND opened_at <= ? "
         "AND (notified_at IS NULL OR respond_by < ?) ORDER BY dispute_id",
         [moment, moment]).fetchall()]
     notified = [d.dispute_id for d in pending if d.notified_at is None]
@@ -433,9 +348,9 @@ def list_disputes(
     if status is not None:
         where.append("status = ?")
         params.append(status)
-    rows = store.con.execute(f"SELECT {_COLUMNS} FROM disputes WHERE {' AND '.join(where)} "
+    rows = store.con.execute(f"SELECT {DISPUTE_COLUMNS} FROM disputes WHERE {' AND '.join(where)} "
                              "ORDER BY dispute_id", params).fetchall()
-    found = [_dispute(r) for r in rows]
+    found = [dispute_from_row(r) for r in rows]
     moment = utcnow(now)
     return [d for d in found if d.is_due(moment)] if due else found
 
@@ -443,6 +358,6 @@ def list_disputes(
 def subject_disputes(con: duckdb.DuckDBPyConnection, subject_key: int) -> list[dict[str, Any]]:
     """Every dispute about the subject's records (theirs and furnisher-reported), newest first,
     as JSON-ready dicts."""
-    rows = con.execute(f"SELECT {_COLUMNS} FROM disputes WHERE subject_key = ? "
+    rows = con.execute(f"SELECT {DISPUTE_COLUMNS} FROM disputes WHERE subject_key = ? "
                        "ORDER BY opened_at DESC, dispute_id DESC", [subject_key]).fetchall()
-    return [_dispute(r).to_json() for r in rows]
+    return [dispute_from_row(r).to_json() for r in rows]

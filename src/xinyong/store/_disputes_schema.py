@@ -6,9 +6,11 @@ added information); a furnisher reporting an account disputed (Metro 2 ``XB``) o
 event of the account, ``opened_by = 'furnisher'``, with no clock (both deadlines infinite).
 ``dispute_notifications`` records when the furnisher was told; ``dispute_exclusions`` lists
 the events a dispute took out of scoring (``suppressed``: no answer in time; ``deleted``: the
-furnisher's answer); ``dispute_deleted_records`` keeps the identity of each deleted record
-(furnisher, event_id and a content hash) so that ingest refuses it until the furnisher certifies
-it (``dispute_certifications``). ``retention_purges`` counts what each retention run deleted,
+furnisher's answer); ``dispute_deleted_records`` keeps the identity of each deleted or
+suppressed record (furnisher, event_id and a content hash; ``deleted_at`` is when it was first
+taken out) so that ingest refuses it until the furnisher certifies it (``dispute_certifications``).
+``reason``, ``statement``, ``answer_note`` and a certification's ``note`` are free text and are
+blanked when the subject is erased. ``retention_purges`` counts what each retention run deleted,
 per event type, with no personal data.
 
 ``scoring_exclusions`` is every ``event_seq`` that scoring leaves out (voided by a correction,
