@@ -8,24 +8,34 @@ file::
 
 A shard is a 4-byte magic followed by fixed 40-byte records (the subject key as a big-endian
 unsigned 64-bit integer, then the 32-byte AES-256 key), sorted by subject key. Every change
-rewrites the shard atomically: the new content goes to a temporary file that is flushed to disk,
-renamed over the shard, and the directory is flushed too, so that a crash leaves the old shard or
-the new one, never a mix. Deleting a key first overwrites its record in place with zeros and
-flushes, so that on a file system that updates blocks in place (ext4, XFS) the key's bytes are
-gone from the disk and not only from the file; a zeroed record reads as absent. Only one process
-writes at a time: the key store is written only by a process that holds the store's database
-open for writing, which DuckDB grants to one process.
+(creating a key or deleting one) rewrites the whole shard atomically: the new content goes to a
+temporary file that is flushed to disk, renamed over the shard, and the directory is flushed too,
+so that a crash leaves the old shard or the new one, never a mix. Only one process writes at a
+time: the key store is written only by a process that holds the store's database open for
+writing, which DuckDB grants to one process.
 
-What this cannot promise, and what to do at national scale. Copy-on-write file systems (btrfs,
-ZFS), SSD wear levelling, snapshots and backups may keep old copies of a shard; so the home's
-``keys/`` directory must be kept out of backups and snapshots (or they must expire sooner than an
-erasure has to take effect). For 1.4 billion subjects the keys would not be files at all: each
-subject key would be wrapped by a key-encryption key held in an HSM or a cloud KMS (envelope
-encryption, the wrapped key stored beside the ciphertext), with subjects grouped into erasure
-cohorts whose key-encryption key is rotated, and the old one destroyed in the HSM, on a fixed
-schedule: erasing a subject drops its wrapped key from the cohort before the rotation, and the
-HSM's key destruction is the auditable proof. The embedded store keeps the simple, checkable
-version: plain keys in small shard files, deleted for real.
+What deleting a key guarantees, and what it does not. Guaranteed: once :meth:`delete` returns,
+no live file under ``keys/`` holds the key, so no copy of the database, backups included, can be
+decrypted with what the home holds. Before the rename, the key's record in the current shard is
+overwritten with zeros and flushed; that removes the bytes of that one file's blocks on a file
+system that updates blocks in place (ext4, XFS), but it is not a secure deletion: every earlier
+create or delete in the same shard wrote a complete copy of the shard, this key included, to a
+temporary file that became the shard and was later replaced, and the blocks of those replaced
+files were freed, not overwritten. Until the file system reuses them, those freed blocks can
+still hold the key, readable by anyone with raw access to the disk. Copy-on-write file systems
+(btrfs, ZFS), SSD wear levelling and remapping, file-system snapshots and backups keep old
+copies too. So: keep ``keys/`` out of backups and snapshots (or let them expire sooner than an
+erasure must take effect), put it on an encrypted volume, and treat a disk that held it as
+holding keys until it is wiped or destroyed.
+
+At national scale the keys would not be files at all: for 1.4 billion subjects each subject key
+would be wrapped by a key-encryption key held in an HSM or a cloud KMS (envelope encryption, the
+wrapped key stored beside the ciphertext), with subjects grouped into erasure cohorts whose
+key-encryption key is rotated, and the old one destroyed inside the HSM, on a fixed schedule
+(crypto-shredding): erasing a subject drops its wrapped key from the cohort before the rotation,
+and the HSM's key destruction, which never leaves a copy on a general-purpose disk, is the
+auditable proof. The embedded store keeps the simple, checkable version: plain keys in small
+shard files, gone from the live files at once and from the disk only as far as said above.
 """
 
 from __future__ import annotations
@@ -74,7 +84,8 @@ class SubjectKeyStore:
         return key
 
     def delete(self, subject_key: int) -> bool:
-        """Destroy the subject's key; True if there was one. Deleting twice is harmless."""
+        """Remove the subject's key from the live shard; True if there was one. Deleting twice
+        is harmless. Freed blocks of earlier shard files may still hold it (see the module)."""
         path = self.shard_path(subject_key)
         records = self._read(path)
         if subject_key not in records:
@@ -119,7 +130,8 @@ class SubjectKeyStore:
         self._sync_directory()
 
     def _zero_in_place(self, path: Path, subject_key: int) -> None:
-        """Overwrite the subject's record with zeros where it lies in the current file."""
+        """Overwrite the subject's record with zeros where it lies in the current file (earlier,
+        replaced copies of the shard are not reached)."""
         with open(path, "r+b") as handle:
             data = handle.read()
             offset = len(MAGIC)
