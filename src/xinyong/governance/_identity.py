@@ -10,11 +10,13 @@ the subject's free text (dispute reasons and statements, review statements, frau
 and the like: :mod:`xinyong.governance._erasure_scrub`), stops scoring and queries (``enrolled``
 is set false, and the query gate refuses an erased subject) and records the erasure and an audit
 entry, all in one transaction; then it rewrites the database file so that the blanked text's old
-bytes are gone from it. Once the key is gone no copy of the database, backups included, can give
-the encrypted fields back; the free text, which is not encrypted, stays readable in backups and
-snapshots taken before the erasure (they must expire), and possibly in disk blocks the file
-system freed. The subject's pseudonymous records (events, inquiries) stay, as furnishers' and
-relying parties' records, until retention purges them; they are never scored or disclosed again.
+bytes are gone from it. Once the key is gone from the key store no copy of the database, backups
+included, can give the encrypted fields back with what the home holds (freed disk blocks may
+still hold old copies of a key shard: :mod:`xinyong.governance._subject_keys`); the free text,
+which is not encrypted, stays readable in backups and snapshots taken before the erasure (they
+must expire), and possibly in disk blocks the file system freed. The subject's pseudonymous
+records (events, inquiries) stay, as furnishers' and relying parties' records, until retention
+purges them; they are never scored or disclosed again.
 
 Who may leave depends on the jurisdiction profile (:func:`enrollment_rights`): where
 participation is voluntary (``eu``) a subject may opt in, opt out and erase at any time; where it

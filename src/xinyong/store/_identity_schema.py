@@ -5,7 +5,8 @@
 associated data binds the subject key and the field, so that a blob moved to another subject or
 field fails to decrypt. The keys are not here: they live in the home's key store
 (:mod:`xinyong.governance._subject_keys`), so that deleting a subject's key makes every copy of
-these blobs unreadable, backups of the database file included.
+these blobs unreadable, backups of the database file included (as long as no old copy of the key
+survives outside the live key store: that module says where one may).
 
 ``subject_erasures`` records that (and when) a subject's personal data was erased; it holds no
 personal data.
