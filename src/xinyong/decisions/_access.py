@@ -39,7 +39,7 @@ from xinyong.decisions._freeze import FileStatus, file_status, status_from_flags
 from xinyong.decisions._inquiries import REFUSED, record_inquiry
 from xinyong.decisions._parties import SUBJECT_SELF, RelyingParty, known_party, remember_party
 from xinyong.decisions._purposes import InquiryKind, default_inquiry_kind, parse_purpose
-from xinyong.decisions._scores import ScoreRun
+from xinyong.decisions._scores import ANSWERING_VERSION, ScoreRun
 from xinyong.decisions._subject_file import GATE_BRANCHES, GATE_TAGS
 from xinyong.decisions._tables import tables, utcnow
 from xinyong.errors import XinyongError
@@ -86,7 +86,7 @@ SELECT 'party' AS tag, name AS a, CAST(NULL AS VARCHAR) AS b, registered_at AS t
        CAST(NULL AS DOUBLE[]) AS nums
 FROM relying_parties WHERE party_id = $party
 UNION ALL"""
-_STATE = """
+_STATE = f"""
 SELECT 'subject', NULL, NULL, NULL, NULL, NULL, CAST(enrolled AS BIGINT), NULL, NULL
 FROM subjects WHERE subject_key = $key
 UNION ALL
@@ -101,7 +101,7 @@ FROM subject_flags WHERE subject_key = $key AND lifted_at IS NULL
 UNION ALL
 SELECT 'run', arg_max(model_version, as_of), NULL, CAST(max(as_of) AS TIMESTAMP), NULL, NULL,
        NULL, NULL, NULL
-FROM score_runs WHERE model_id = $model AND as_of <= $day
+FROM score_runs WHERE model_id = $model AND as_of <= $day AND {ANSWERING_VERSION}
 UNION ALL
 SELECT 'indexed', NULL, NULL, NULL, NULL, NULL, event_seq, [CAST(event_count AS VARCHAR)], NULL
 FROM decision_watermarks WHERE name = 'decision_event_index'

@@ -25,10 +25,15 @@ from xinyong.store import fetch_one
 
 NOT_YET_SCORED = "NOT_YET_SCORED"
 _FACTORS = [f.value for f in Factor]
-# The latest batch run of $model on $day or before, as a struct (model_version, as_of).
-LATEST_RUN = """
+# Runs that may answer a query: of a registered model, only its registered version (a candidate
+# scored under the same id for comparison answers nobody); of an unregistered one, any.
+ANSWERING_VERSION = """(model_version IN (SELECT version FROM models WHERE model_id = $model)
+    OR NOT EXISTS (SELECT 1 FROM models WHERE model_id = $model))"""
+# The latest answering batch run of $model on $day or before, as a struct (model_version, as_of).
+LATEST_RUN = f"""
   SELECT struct_pack(model_version := model_version, as_of := as_of) FROM score_runs
-  WHERE model_id = $model AND as_of <= $day ORDER BY as_of DESC, scored_at DESC LIMIT 1"""
+  WHERE model_id = $model AND as_of <= $day AND {ANSWERING_VERSION}
+  ORDER BY as_of DESC, scored_at DESC LIMIT 1"""
 _RUN_SQL = f"SELECT ({LATEST_RUN}) AS run"
 # A stored score's columns, in the order stored_score reads them.
 SCORE_COLUMNS = ("score", "tier", "percentile", *_FACTORS, "reason_1", "reason_2", "reason_3",

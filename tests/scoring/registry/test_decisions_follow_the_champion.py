@@ -150,3 +150,19 @@ def test_the_subjects_explain_follows_the_champion_too(bank: World) -> None:
     card = explained()  # what a lender is answered with is what the subject is shown
     assert card["model_id"] == CARD_ID and card["as_of"] == AS_OF.isoformat()
     assert [r["code"] for r in card["reasons"]] == [FEATURE]  # type: ignore[union-attr,index]
+
+
+def test_a_candidate_scored_under_a_registered_id_answers_nobody(bank: World, tmp_path:
+                                                                   object) -> None:
+    from datetime import timedelta
+    from pathlib import Path
+
+    text = (Path(__file__).parents[3] / "rulebooks" / "sesame-like.toml").read_text("utf-8")
+    candidate = Path(str(tmp_path)) / "candidate.toml"
+    candidate.write_text(text.replace('version = "1.0.0"', 'version = "2.0.0-candidate"', 1),
+                         "utf-8")
+    assert load_rulebook(str(candidate)).version == "2.0.0-candidate"
+    score_model(bank.store, str(candidate), AS_OF + timedelta(days=1))  # newer, same id
+    report = request_score(bank.store, party_id="acme-bank", subject_id=bank.low,
+                           purpose=CREDIT, kind="soft", now=NOW + timedelta(days=2))
+    assert (report.score.model_id, report.score.model_version) == ("sesame-like", "1.0.0")
