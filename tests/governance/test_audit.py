@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from hashlib import sha256
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from xinyong.errors import XinyongError
 from xinyong.governance import record_audit
 from xinyong.governance._audit import (
     GENESIS,
+    TIME_FORMAT,
     atomic,
     audit_entries,
     audit_head,
@@ -98,8 +99,11 @@ def test_columns_are_read_from_the_hashed_payload(ten: duckdb.DuckDBPyConnection
     row = ten.execute("SELECT recorded_at, actor, action, subject_key, payload FROM audit_log "
                       "WHERE seq = 2").fetchall()[0]
     assert row[:4] == (T0 + timedelta(seconds=1), "party-1", "consent.grant", 1)
+    logged = json.loads(row[4]).get("logged_at")  # T0 is far from the wall clock
+    assert logged is not None
     assert row[4] == canonical_payload(T0 + timedelta(seconds=1), "party-1", "consent.grant", 1,
-                                       {"n": 1, "note": "ü"})
+                                       {"n": 1, "note": "ü"},
+                                       datetime.strptime(logged, TIME_FORMAT))
     with pytest.raises(duckdb.Error):  # a derived column cannot be changed on its own
         ten.execute("UPDATE audit_log SET action = 'consent.revoke' WHERE seq = 2")
 
@@ -424,3 +428,19 @@ def test_a_long_chain_verifies_behind_a_progress_bar(home: Path,
         result = _cli_audit._verify(store, None, show_progress=True)
     assert (result.ok, result.entries) == (True, 5)
     assert "verifying the audit chain" in shown.getvalue()
+
+
+def test_an_action_dated_away_from_the_wall_clock_also_records_when_it_was_logged(
+    tmp_path: Path,
+) -> None:
+    with Store.init(tmp_path / "home") as store:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        record_audit(store.con, "consent.grant", actor="party-1", at=now)
+        record_audit(store.con, "consent.revoke", actor="party-1", at=now - timedelta(days=60))
+        backdated, dated_now = audit_entries(store.con, limit=2)  # newest first
+        assert (backdated.action, dated_now.action) == ("consent.revoke", "consent.grant")
+        assert dated_now.logged_at is None  # dated now: nothing to add
+        assert backdated.recorded_at == now - timedelta(days=60)
+        assert backdated.logged_at is not None
+        assert abs(backdated.logged_at - now) < timedelta(minutes=1)
+        assert verify_chain(store.con).ok

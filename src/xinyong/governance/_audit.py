@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -33,6 +33,7 @@ from xinyong.errors import XinyongError
 from xinyong.store._cursor import fetch_one
 
 GENESIS = bytes(32)
+CLOCK_SKEW = timedelta(minutes=1)  # an action dated further from the wall clock says so
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"  # fixed width: the same text for every instant
 MAX_DETAILS = 4096  # details are small: counts, codes and IDs of records, never personal data
 _ACTION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -48,13 +49,20 @@ _HEADS: dict[int, tuple[int, bytes]] = {}
 
 
 def canonical_payload(at: datetime, actor: str, action: str, subject_key: int | None,
-                      details: dict[str, Any]) -> str:
-    """The exact text an entry's hash covers: sorted keys, no spaces, a fixed-width UTC time."""
-    return json.dumps(
-        {"at": at.strftime(TIME_FORMAT), "actor": actor, "action": action,
-         "subject_key": subject_key, "details": details},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
-    )
+                      details: dict[str, Any], logged_at: datetime | None = None) -> str:
+    """The exact text an entry's hash covers: sorted keys, no spaces, fixed-width UTC times.
+
+    ``at`` is when the action took effect; ``logged_at``, present when it differs from ``at`` by
+    more than :data:`CLOCK_SKEW`, is the wall clock when the entry was appended — so an action
+    dated by its caller (a replay, a test clock, an operator's ``--now``) is never mistaken for
+    one that happened then.
+    """
+    entry: dict[str, Any] = {"at": at.strftime(TIME_FORMAT), "actor": actor, "action": action,
+                             "subject_key": subject_key, "details": details}
+    if logged_at is not None:
+        entry["logged_at"] = logged_at.strftime(TIME_FORMAT)
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
 
 
 def _naive_utc(at: datetime | None) -> datetime:
@@ -84,7 +92,10 @@ def record_audit(
     if not actor or len(actor) > 128:
         raise XinyongError("BAD_AUDIT_ACTOR", "an audit entry names who acted in 1 to 128 "
                            "characters", field="actor")
-    payload = canonical_payload(_naive_utc(at), actor, action, subject_key, details or {})
+    wall = _naive_utc(None)
+    effective = _naive_utc(at)
+    logged_at = wall if abs(effective - wall) > CLOCK_SKEW else None
+    payload = canonical_payload(effective, actor, action, subject_key, details or {}, logged_at)
     if len(payload) > MAX_DETAILS:
         raise XinyongError("AUDIT_DETAILS_TOO_LONG", f"an audit entry's details take at most "
                            f"{MAX_DETAILS} characters; record counts and IDs, not contents",
@@ -143,15 +154,17 @@ def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 @dataclass(frozen=True)
 class AuditEntry:
     seq: int
-    recorded_at: datetime
+    recorded_at: datetime  # when the action took effect
     actor: str
     action: str
     subject_key: int | None
     details: dict[str, Any]
     hash: str
+    logged_at: datetime | None = None  # the wall clock, when it differs from recorded_at
 
     def to_json(self) -> dict[str, Any]:
         return {"seq": self.seq, "recorded_at": self.recorded_at.isoformat(),
+                "logged_at": None if self.logged_at is None else self.logged_at.isoformat(),
                 "actor": self.actor, "action": self.action, "subject_key": self.subject_key,
                 "details": self.details, "hash": self.hash}
 
@@ -184,8 +197,15 @@ def audit_entries(
         raise XinyongError("AUDIT_ENTRY_UNREADABLE", "an audit entry's payload cannot be read "
                            f"({str(exc).splitlines()[0]}); run `xinyong audit verify` to find "
                            "it", field="payload") from None
-    return [AuditEntry(int(r[0]), r[1], r[2], r[3], r[4], json.loads(r[5]).get("details", {}),
-                       bytes(r[6]).hex()) for r in rows]
+    return [_entry(r) for r in rows]
+
+
+def _entry(row: tuple[Any, ...]) -> AuditEntry:
+    payload = json.loads(row[5])
+    logged = payload.get("logged_at")
+    return AuditEntry(int(row[0]), row[1], row[2], row[3], row[4], payload.get("details", {}),
+                      bytes(row[6]).hex(),
+                      None if logged is None else datetime.strptime(logged, TIME_FORMAT))
 
 
 def audit_head(con: duckdb.DuckDBPyConnection) -> tuple[int, bytes] | None:

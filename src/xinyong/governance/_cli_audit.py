@@ -95,7 +95,9 @@ def register(app: typer.Typer, audit_app: typer.Typer) -> None:
             return
         table = Table("seq", "recorded (UTC)", "actor", "action", "subject key", "details")
         for e in entries:
-            table.add_row(str(e.seq), f"{e.recorded_at:%Y-%m-%d %H:%M:%S}", e.actor, e.action,
+            when = f"{e.recorded_at:%Y-%m-%d %H:%M:%S}" + (
+                "" if e.logged_at is None else f" (logged {e.logged_at:%Y-%m-%d %H:%M:%S})")
+            table.add_row(str(e.seq), when, e.actor, e.action,
                           "" if e.subject_key is None else str(e.subject_key),
                           json.dumps(e.details, ensure_ascii=False, default=str))
         out.print(table)
