@@ -149,7 +149,9 @@ def test_an_erased_subject_is_refused_everywhere(eu: tuple[Store, str, str]) -> 
                       purpose="extension_of_credit", now=NOW)
     assert refused.value.code == "SUBJECT_ERASED"
     for attempt in (lambda: set_enrollment(store, key, True, now=NOW),
-                    lambda: record_identity(store, key, name=NAME, now=NOW)):
+                    lambda: record_identity(store, key, name=NAME, now=NOW),
+                    lambda: grant_consent(store, ann, "acme-bank", "extension_of_credit",
+                                          days=30, now=NOW)):
         with pytest.raises(XinyongError) as caught:
             attempt()
         assert caught.value.code == "SUBJECT_ERASED"

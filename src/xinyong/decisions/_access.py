@@ -221,8 +221,9 @@ def authorise(
     # The subject's participation is checked once the request itself is legitimate, so that a
     # party with no business asking learns nothing about it.
     if state.erased_at is not None:
-        refuse(XinyongError("SUBJECT_ERASED", "the subject's personal data was erased: no "
-                            "score is kept or disclosed for them", field="subject_id"), key)
+        refuse(XinyongError("SUBJECT_ERASED", "the subject's personal data was erased: they "
+                            "are no longer scored and nothing about them is disclosed",
+                            field="subject_id"), key)
     if not state.enrolled:
         refuse(XinyongError("SUBJECT_OPTED_OUT", "the subject does not take part in scoring "
                             "(opted out, or has not opted in where participation is "

@@ -66,6 +66,12 @@ def grant_consent(
     con = tables(store)
     moment = utcnow(now)
     subject_key, _ = store.find_subject(subject_id)
+    erased = fetch_one(con.execute(
+        "SELECT 1 FROM subject_erasures WHERE subject_key = ?", [subject_key]))
+    if erased is not None:
+        raise XinyongError("SUBJECT_ERASED", "the subject's personal data was erased; no party "
+                           "may ask about them, so a consent would serve nothing",
+                           field="subject_id")
     party = get_party(store, party_id)
     chosen = parse_purpose(purpose) if isinstance(purpose, str) else purpose
     if not store.profile.allows_purpose(chosen):
