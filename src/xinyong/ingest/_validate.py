@@ -279,6 +279,13 @@ SELECT DISTINCT name FROM (
                  len(person_checks) + rank)
             for rank, (cond, code, msg) in enumerate(org_checks)
         ]
+        # Each check as the condition of a CASE, as in the error list: a check's later parts
+        # (a checksum's casts) are only evaluated where its earlier ones (the charset) hold.
+        id_failure = " OR ".join(
+            [f"CASE WHEN kind = 'person' AND ({cond}) THEN true ELSE false END"
+             for cond, _, _ in person_checks]
+            + [f"CASE WHEN kind = 'organisation' AND ({cond}) THEN true ELSE false END"
+               for cond, _, _ in org_checks])
         ipad, opad = ctx.hmac_ipad.hex(), ctx.hmac_opad.hex()
         pseudonym = f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(sid))))"
         shape_errors = ", ".join(
@@ -306,10 +313,12 @@ WITH ids AS (
     AND lower(trim(a_counterparty_kind)) IN ('person', 'organisation')
 )
 SELECT CAST(row_number() OVER () AS INTEGER) AS id_index, kind, sid,
-  list_filter([{', '.join(id_checks)}], lambda e: e IS NOT NULL) AS id_errors,
-  len(id_errors) > 0 AS id_failed,
+  -- the error list (a list of structs per ID) is built only for the IDs that fail
+  CASE WHEN id_failed THEN list_filter([{', '.join(id_checks)}], lambda e: e IS NOT NULL)
+       ELSE [] END AS id_errors,
+  id_failed,
   CASE WHEN kind = 'person' THEN {pseudonym} ELSE sid END AS subject_ref
-FROM ids"""
+FROM (SELECT *, {id_failure} AS id_failed FROM ids)"""
         verdicts = f"""
 CREATE OR REPLACE TEMP TABLE ingest_verdicts AS
 SELECT *, {typed_attrs},
