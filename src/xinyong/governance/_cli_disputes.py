@@ -202,6 +202,9 @@ def maintenance_command(
               f"(profile {purge.profile}).")
     for c in purge.counts:
         out.print(f"  {c.event_type}: {c.purged} older than {c.older_than:%Y-%m-%d}")
+    if purge.disputes_closed:
+        out.print(f"{prefix}Closed {len(purge.disputes_closed)} dispute(s) about purged records: "
+                  + ", ".join(str(d) for d in purge.disputes_closed))
 
 
 def register(app: typer.Typer) -> None:

@@ -116,6 +116,10 @@ def erase_command(
         out.print(f"Erased on {erasure.erased_at:%Y-%m-%d %H:%M} UTC: the personal data key was "
                   f"{'destroyed' if erasure.key_destroyed else 'already gone'}; "
                   "the subject is no longer scored and relying parties' queries are refused.")
+        out.print(f"{erasure.texts_blanked} free-text entr"
+                  f"{'y' if erasure.texts_blanked == 1 else 'ies'} blanked"
+                  + ("; the database file was rewritten so that the old text is gone from it."
+                     if erasure.file_rewritten else "."))
 
 
 def register(app: typer.Typer) -> None:
