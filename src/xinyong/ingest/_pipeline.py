@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xinyong.ingest._content import content_hash_sql, record_hash_sql, stored_content_sql
 from xinyong.ingest._readers import (
     FileRefused,
     csv_record_offsets,
@@ -26,13 +27,7 @@ from xinyong.ingest._readers import (
     read_jsonl,
     read_parquet,
 )
-from xinyong.ingest._validate import (
-    BatchContext,
-    content_hash_sql,
-    record_hash_sql,
-    run_validation,
-    stored_content_sql,
-)
+from xinyong.ingest._validate import BatchContext, run_validation
 from xinyong.store import Store, fetch_one
 
 

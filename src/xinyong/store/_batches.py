@@ -61,7 +61,7 @@ def commit_batch(
     enrolled: bool,
 ) -> BatchResult:
     from xinyong.governance._audit import record_audit  # governance uses the store
-    from xinyong.ingest._validate import content_hash_sql  # ingest imports the store
+    from xinyong.ingest._content import content_hash_sql  # ingest imports the store
 
     con = store.con
     attributes = list(store.catalogue.attributes)
