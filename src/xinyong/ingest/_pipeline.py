@@ -159,14 +159,16 @@ def classify(store: Store, furnisher_id: int | None) -> None:
                  CAST(NULL AS VARCHAR) AS first_hash, CAST(NULL AS BIGINT) AS first_row
           WHERE false"""
     stored = stored_content_sql(store.catalogue)
+    # A file's rows can only reuse ids of its own furnisher's events: look up only those.
+    same_furnisher = "" if furnisher_id is None else f" WHERE furnisher_id = {furnisher_id}"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE ingest_exceptions AS
         WITH firsts AS ({first}),
         taken AS (
           SELECT fid, event_id, is_correction FROM ingest_valid
-          WHERE event_id IN (SELECT event_id FROM events UNION ALL
-                             SELECT event_id FROM event_corrections)
+          WHERE event_id IN (SELECT event_id FROM events{same_furnisher} UNION ALL
+                             SELECT event_id FROM event_corrections{same_furnisher})
         ),
         stored AS ({stored}),
         outcomes AS (
