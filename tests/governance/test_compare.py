@@ -105,14 +105,25 @@ def test_product_thresholds_crossed(pair: tuple[Store, Path]) -> None:
 def test_small_counts_are_withheld(pair: tuple[Store, Path]) -> None:
     store, candidate = pair
     report = compare_models(store, "sesame-like", str(candidate), AS_OF, min_group=2)
-    counts = dict(zip(report["migration"]["rows"], report["migration"]["counts"], strict=True))
-    assert counts["excellent"][-2] == 2  # 8 and 9 stay excellent
-    assert counts["poor"][0] is None  # one subject: withheld
-    assert counts["poor"][1] == 0  # nobody: shown
-    singles = Counter((_tier(a), _tier(b)) for a, b in PAIRS.values())
-    assert report["migration"]["suppressed_cells"] == sum(n == 1 for n in singles.values()) == 10
-    assert report["products"]["deposit-free-rental"]["b_only"] is None
-    assert report["products"]["deposit-free-rental"]["a_only"] == 0
+    m = report["migration"]
+    expected = Counter((_tier(a), _tier(b)) for a, b in PAIRS.values())
+    raw = [[expected[(r, c)] for c in m["columns"]] for r in m["rows"]]
+    shown = {(i, j): v for i, row in enumerate(m["counts"]) for j, v in enumerate(row)
+             if v is not None}
+    assert all(raw[i][j] == v for (i, j), v in shown.items())  # what is shown is true
+    assert all(v != 1 for v in shown.values())  # every single subject is withheld
+    # and so are the cells that would give them away: 8 and 9 stay excellent (2), but with
+    # the excellent row's total known that cell would give away the single very_good one
+    assert m["counts"][4][4] is None
+    assert m["suppressed_cells"] == 36 - len(shown) > sum(v == 1 for r in raw for v in r)
+    assert m["same_tier"] == 6
+    rental = report["products"]["deposit-free-rental"]
+    # b_only is 1; a_only (0) goes with it, else b_only = approved_b − approved_a + a_only
+    assert rental["b_only"] is None and rental["a_only"] is None
+    assert (rental["approved_a"], rental["approved_b"]) == (5, 6)
+    # pay-later: 7 by both, 2 by B only, 3 by neither: nothing small, all shown
+    assert report["products"]["pay-later"] == {"offered": 12, "approved_a": 7, "approved_b": 9,
+                                               "a_only": 0, "b_only": 2}
     strict = compare_models(store, "sesame-like", str(candidate), AS_OF, min_group=10)
     assert strict["rank_correlation"]["spearman"] is None
     assert strict["auc"]["a"]["auc"] is None

@@ -84,7 +84,7 @@ def test_approval_rates_and_adverse_impact_ratio(tmp_path: Path) -> None:
 
 def test_score_distribution_and_tier_shares(tmp_path: Path) -> None:
     store, groups, _ = _world(tmp_path)
-    report = fairness_report(store, "sesame-like", AS_OF, groups)
+    report = fairness_report(store, "sesame-like", AS_OF, groups, min_group=1)
     x, y = _group(report, "sex", "x"), _group(report, "sex", "y")
     assert x["mean"] == 650.0 and (x["p10"], x["p50"], x["p90"]) == (500.0, 700.0, 700.0)
     y_scores = [660.0] * 10 + [620.0] * 5 + [500.0] * 4
@@ -94,6 +94,28 @@ def test_score_distribution_and_tier_shares(tmp_path: Path) -> None:
                           "excellent": 0.75, "unscorable": 0.0}
     assert y["tiers"] == {"poor": 0.2, "fair": 0.0, "good": 0.25, "very_good": 0.5,
                           "excellent": 0.0, "unscorable": 0.05}
+
+
+def test_tier_shares_of_fewer_than_k_are_withheld_with_their_complement(tmp_path: Path) -> None:
+    store, groups, _ = _world(tmp_path)
+    report = fairness_report(store, "sesame-like", AS_OF, groups)  # k = 10
+    x, y = _group(report, "sex", "x"), _group(report, "sex", "y")
+    # x: 5 poor (withheld), so its 15 excellent (n − 5) go too; y: 4 poor, 5 good, 1 unscorable
+    assert x["tiers"]["poor"] is None and x["tiers"]["excellent"] is None
+    assert y["tiers"]["poor"] is None and y["tiers"]["good"] is None
+    assert y["tiers"]["unscorable"] is None
+    assert y["scored"] is None  # n − scored would be the one unscorable subject
+    assert y["tiers"]["very_good"] == 0.5 and x["tiers"]["fair"] == 0.0
+    for g in (x, y):
+        counts = [round(v * g["n"]) for v in g["tiers"].values() if v is not None]
+        assert all(c == 0 or c >= 10 for c in counts)
+    # across groups: x's and y's good shares would give y's 5 away from the good total (x has
+    # none), so x's good share is withheld as well
+    assert x["tiers"]["good"] is None
+    overall = report["overall"]
+    assert overall["tiers"]["unscorable"] is None and overall["tiers"]["poor"] is None
+    assert overall["tiers"]["good"] == 45 / 80 and overall["scored"] is None
+    assert _group(report, "band", "p")["tiers"]["good"] == 1.0
 
 
 def test_auc_where_outcomes_are_known(tmp_path: Path) -> None:

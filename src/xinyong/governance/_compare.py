@@ -11,8 +11,11 @@ subject, and reports:
 ``fairness``    when protected-attribute groups are loaded, the fairness report of each
                 (:func:`~xinyong.governance._fairness.fairness_report`).
 
-Red line 3: every count between 1 and ``min_group`` − 1 is withheld (``None``, counted in
-``suppressed_cells``), and correlations and AUCs need ``min_group`` subjects.
+Red line 3: every count between 1 and ``min_group`` − 1 is withheld (``None``), and so are
+as many other cells as it takes that no such count can be worked out from what is published
+(complementary suppression, :func:`~xinyong.governance._fairness.suppressed_cells`: the reader
+is assumed to know the row and column totals, the table's total, the diagonal and the block of
+subjects scored by both). Correlations and AUCs need ``min_group`` subjects.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from xinyong.governance._fairness import (
     fairness_report,
     outcomes_frame,
     score_auc,
+    suppressed_cells,
     tier_order,
 )
 from xinyong.governance._groups import Groups
@@ -61,16 +65,19 @@ def _count(n: int, min_group: int) -> int | None:
 
 def migration_matrix(joined: pd.DataFrame, tiers_a: list[str], tiers_b: list[str],
                      min_group: int) -> dict[str, Any]:
-    """Counts of subjects by (A's tier, B's tier); small cells withheld."""
+    """Counts of subjects by (A's tier, B's tier); small cells, and the cells that would give
+    them away, withheld (``suppressed_cells`` says how many)."""
     rows, columns = [*tiers_a, UNSCORABLE], [*tiers_b, UNSCORABLE]
     table = pd.crosstab(joined["tier_a"].fillna(UNSCORABLE), joined["tier_b"].fillna(UNSCORABLE))
     table = table.reindex(index=rows, columns=columns, fill_value=0)
     raw = [[int(v) for v in r] for r in table.to_numpy()]
-    counts = [[_count(v, min_group) for v in r] for r in raw]
-    hidden = sum(1 for r in counts for v in r if v is None)
-    return {"rows": rows, "columns": columns, "counts": counts, "suppressed_cells": hidden,
-            "same_tier": _count(sum(raw[i][columns.index(t)] for i, t in enumerate(rows)
-                                    if t in columns), min_group)}
+    diagonal = {(i, columns.index(t)) for i, t in enumerate(rows) if t in columns}
+    # same_tier publishes the diagonal's sum; subjects.scored_by_both the scored block's
+    scored = {(i, j) for i in range(len(rows) - 1) for j in range(len(columns) - 1)}
+    hidden = suppressed_cells(raw, min_group, lines=[diagonal, scored])
+    counts = [[None if (i, j) in hidden else v for j, v in enumerate(r)] for i, r in enumerate(raw)]
+    return {"rows": rows, "columns": columns, "counts": counts, "suppressed_cells": len(hidden),
+            "same_tier": _count(sum(raw[i][j] for i, j in diagonal), min_group)}
 
 
 def rank_correlation(joined: pd.DataFrame, min_group: int) -> dict[str, Any]:
@@ -85,15 +92,23 @@ def rank_correlation(joined: pd.DataFrame, min_group: int) -> dict[str, Any]:
 
 def product_crossings(joined: pd.DataFrame, products: list[str], min_group: int
                       ) -> dict[str, Any]:
-    """Per product: subjects approved by A, by B, by A only and by B only."""
+    """Per product: subjects approved by A, by B, by A only and by B only.
+
+    The four cells (by both, A only, B only, neither) and their totals (offered, approved by A,
+    by B) are one 2 × 2 table whose cells follow from each other: when any of them is small,
+    ``a_only`` and ``b_only`` are withheld with it."""
     result: dict[str, Any] = {}
     for p in products:
         offered = joined[joined[f"{p}_a"].notna() & joined[f"{p}_b"].notna()]
         yes_a = offered[f"{p}_a"] == "approve"
         yes_b = offered[f"{p}_b"] == "approve"
+        cells = [[int((yes_a & yes_b).sum()), int((yes_a & ~yes_b).sum())],
+                 [int((~yes_a & yes_b).sum()), int((~yes_a & ~yes_b).sum())]]
+        hidden = suppressed_cells(cells, min_group, unpublished={(0, 0), (1, 1)})
         result[p] = {key: _count(int(v), min_group) for key, v in (
-            ("offered", len(offered)), ("approved_a", yes_a.sum()), ("approved_b", yes_b.sum()),
-            ("a_only", (yes_a & ~yes_b).sum()), ("b_only", (~yes_a & yes_b).sum()))}
+            ("offered", len(offered)), ("approved_a", yes_a.sum()), ("approved_b", yes_b.sum()))}
+        result[p]["a_only"] = None if (0, 1) in hidden else cells[0][1]
+        result[p]["b_only"] = None if (1, 0) in hidden else cells[1][0]
     return result
 
 

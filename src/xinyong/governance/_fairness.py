@@ -12,7 +12,9 @@ Products are evaluated in bulk by :mod:`xinyong.governance._product_outcomes`.
 Red line 3: figures are published only for aggregates of at least ``min_group`` subjects.
 Smaller groups are suppressed, and when the suppressed groups of an attribute add up to fewer
 than ``min_group`` the next smallest group is suppressed too, so that no small group can be
-recovered by subtraction.
+recovered by subtraction. A tier share is a count too (share × n): shares of fewer than
+``min_group`` subjects are withheld, with the complementary ones that would give them away
+(:func:`suppressed_cells`, also used for the tables of :mod:`xinyong.governance._compare`).
 """
 
 from __future__ import annotations
@@ -112,6 +114,95 @@ def suppressed_groups(sizes: dict[str, int], min_group: int) -> set[str]:
     return hidden
 
 
+Cell = tuple[int, int]
+
+
+def _determined(hidden: list[Cell], lines: list[set[Cell]], value: dict[Cell, int]) -> set[Cell]:
+    """The hidden cells whose value follows from the published cells and the totals of
+    ``lines``: those on which every solution of the lines' equations agrees (their column of
+    the null space of the lines' matrix over the hidden cells is zero), and, as counts are never
+    negative, every cell of a line whose undetermined cells add up to 0; repeated until
+    nothing more follows."""
+    known: set[Cell] = set()
+    while True:
+        free = [c for c in hidden if c not in known]
+        if not free:
+            return known
+        equations = [*lines, *({c} for c in known)]
+        matrix = np.array([[1.0 if c in line else 0.0 for c in hidden] for line in equations],
+                          dtype=np.float64).reshape(len(equations), len(hidden))
+        _, singular, vt = np.linalg.svd(matrix)
+        null = vt[int((singular > 1e-9).sum()):]
+        solved = {c for i, c in enumerate(hidden) if not np.any(np.abs(null[:, i]) > 1e-9)}
+        for line in lines:
+            rest = (line & set(hidden)) - solved
+            if rest and sum(value[c] for c in rest) == 0:
+                solved |= rest
+        if solved <= known:
+            return known
+        known |= solved
+
+
+def _lines(n_rows: int, n_cols: int, extra: list[set[Cell]]) -> list[set[Cell]]:
+    rows = [{(i, j) for j in range(n_cols)} for i in range(n_rows)]
+    columns = [{(i, j) for i in range(n_rows)} for j in range(n_cols)]
+    # a line of one cell is that cell (a row of a one-column table): no total of its own
+    return [line for line in [*rows, *columns, {c for r in rows for c in r}, *extra]
+            if len(line) > 1]
+
+
+def suppressed_cells(counts: list[list[int]], min_group: int, *,
+                     lines: list[set[Cell]] | None = None,
+                     unpublished: set[Cell] | None = None) -> set[Cell]:
+    """Cells of a table of counts to withhold so that no count between 1 and ``min_group`` − 1
+    is published or can be worked out from what is.
+
+    The reader is assumed to know every published cell, every row and column total, the
+    table's total and the total of each of ``lines`` (more sets of cells whose sum is published
+    elsewhere, such as a diagonal), and to solve the equations. ``unpublished`` cells are never
+    shown (they are withheld from the start). Small cells are withheld, then complementary
+    cells (the smallest published ones of the same row or column first) while a small cell can
+    still be solved for, or the undetermined withheld cells of a line add up to fewer than
+    ``min_group``. A small cell that the totals alone give away cannot be protected here: that
+    total has to be withheld where it is published."""
+    n_rows = len(counts)
+    n_cols = len(counts[0]) if counts else 0
+    value = {(i, j): int(counts[i][j]) for i in range(n_rows) for j in range(n_cols)}
+    equations = _lines(n_rows, n_cols, lines or [])
+    small = {c for c, v in value.items() if 0 < v < min_group}
+    hidden = small | (unpublished or set())
+    guarded = set(small)  # cells that must not be solvable: the small ones, and complements
+    lost = _determined(sorted(value), equations, value)  # given away by the totals alone
+    while True:
+        known = _determined(sorted(hidden), equations, value)
+        exposed = sorted((guarded & known) - lost)
+        shown = sorted((c for c in value if c not in hidden),
+                       key=lambda c: (value[c] == 0, value[c], c))
+        if exposed:
+            cell = exposed[0]
+            near = [c for c in shown if c[0] == cell[0] or c[1] == cell[1]] or shown
+            breaking = [c for c in near
+                        if cell not in _determined(sorted(hidden | {c}), equations, value)]
+            if breaking or (near and cell in small):
+                hidden.add((breaking or near)[0])
+            elif cell in small:
+                return hidden  # nothing left to withhold
+            else:  # a complement that cannot be kept unknown: give up on it, try another
+                guarded.discard(cell)
+                lost.add(cell)
+            continue
+        # a line whose unknown cells add up to fewer than min_group: withhold one more of its
+        # cells, or keep one of its withheld but solvable cells from being solved
+        widen = [c for line in equations
+                 if 0 < sum(value[c] for c in (line & hidden) - known) < min_group
+                 for c in [*(c for c in shown if c in line and value[c] > 0),
+                           *sorted(c for c in (line & known) - guarded - lost if value[c] > 0)]]
+        if not widen:
+            return hidden
+        hidden.add(widen[0])
+        guarded.add(widen[0])
+
+
 def _group_figures(frame: pd.DataFrame, tiers: list[str], products: list[str],
                    min_group: int) -> dict[str, Any]:
     figures: dict[str, Any] = {"n": len(frame), "suppressed": False}
@@ -120,6 +211,32 @@ def _group_figures(frame: pd.DataFrame, tiers: list[str], products: list[str],
     figures["auc"] = score_auc(frame["score"].to_numpy(dtype=np.float64),
                                frame["bad"].to_numpy(dtype=np.float64), min_group)
     return figures
+
+
+def tier_counts(frame: pd.DataFrame, tiers: list[str]) -> list[int]:
+    """Subjects of ``frame`` in each of ``tiers`` and then unscorable."""
+    counts = frame["tier"].fillna(UNSCORABLE).value_counts()
+    return [int(counts.get(t, 0)) for t in [*tiers, UNSCORABLE]]
+
+
+def withhold_tier_shares(figures: list[dict[str, Any]], counts: list[list[int]],
+                         tiers: list[str], min_group: int, *, rest: list[int] | None = None
+                         ) -> None:
+    """Set to None the tier shares (of ``figures``, one per row of ``counts``) that would show,
+    or let a reader work out, a count between 1 and ``min_group`` − 1, given each group's
+    ``n`` and every tier's total; ``rest`` is the tier counts of the withheld groups together
+    (never published, but in the totals). A withheld unscorable share withholds ``scored``
+    too (``n`` − ``scored`` is that count)."""
+    table = [*counts, *([rest] if rest is not None else [])]
+    unpublished = set() if rest is None else {(len(counts), j) for j in range(len(rest))}
+    hidden = suppressed_cells(table, min_group, unpublished=unpublished)
+    names = [*tiers, UNSCORABLE]
+    for i, fig in enumerate(figures):
+        for j, name in enumerate(names):
+            if (i, j) in hidden:
+                fig["tiers"][name] = None
+        if (i, len(names) - 1) in hidden:
+            fig["scored"] = None
 
 
 def attribute_figures(frame: pd.DataFrame, tiers: list[str], products: list[str],
@@ -135,6 +252,10 @@ def attribute_figures(frame: pd.DataFrame, tiers: list[str], products: list[str]
             continue
         groups.append({"group": name, **_group_figures(frame[frame["group"] == name], tiers,
                                                         products, min_group)})
+    shown = [g for g in groups if not g["suppressed"]]
+    withhold_tier_shares(
+        shown, [tier_counts(frame[frame["group"] == g["group"]], tiers) for g in shown], tiers,
+        min_group, rest=tier_counts(frame[frame["group"].isin(hidden)], tiers) if hidden else None)
     favoured: dict[str, str | None] = {}
     flags: list[dict[str, Any]] = []
     for p in products:
@@ -188,6 +309,8 @@ def fairness_report(
     overall = _group_figures(frame, tiers, names, min_group)
     if overall["n"] < min_group:
         overall = {"n": None, "suppressed": True}
+    else:
+        withhold_tier_shares([overall], [tier_counts(frame, tiers)], tiers, min_group)
     attributes = {a: attribute_figures(labelled[labelled["attribute"] == a], tiers, names,
                                        min_group)
                   for a in groups.attributes}
