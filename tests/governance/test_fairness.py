@@ -63,7 +63,7 @@ def _group(report: dict[str, object], attribute: str, name: str) -> dict[str, ob
 
 def test_approval_rates_and_adverse_impact_ratio(tmp_path: Path) -> None:
     store, groups, _ = _world(tmp_path)
-    report = fairness_report(store, "sesame-like", AS_OF, groups)
+    report = fairness_report(store, "sesame-like", AS_OF, groups, min_group=5)
     x, y = _group(report, "sex", "x"), _group(report, "sex", "y")
     assert (x["n"], y["n"]) == (20, 20)
     assert x["approval"] == {"deposit-free-rental": 0.75, "mortgage-prequal": 0.75,
@@ -116,6 +116,29 @@ def test_tier_shares_of_fewer_than_k_are_withheld_with_their_complement(tmp_path
     assert overall["tiers"]["unscorable"] is None and overall["tiers"]["poor"] is None
     assert overall["tiers"]["good"] == 45 / 80 and overall["scored"] is None
     assert _group(report, "band", "p")["tiers"]["good"] == 1.0
+
+
+def test_rates_that_give_away_fewer_than_k_are_withheld_but_still_flagged(tmp_path: Path
+                                                                        ) -> None:
+    store, groups, _ = _world(tmp_path)
+    report = fairness_report(store, "sesame-like", AS_OF, groups)  # k = 10
+    x, y = _group(report, "sex", "x"), _group(report, "sex", "y")
+    # x: 15 approved and 5 not, on every product: 0.75 × 20 would show the 5
+    assert set(x["approval"].values()) == {None}
+    # y's rates are withheld too: with the approvals' total known, y's would give x's away
+    assert set(y["approval"].values()) == {None}
+    assert set(y["air"].values()) == {None}
+    # the flags stay, without the ratio, and are said in the notes
+    assert y["air_flag"]["deposit-free-rental"] and y["air_flag"]["mortgage-prequal"]
+    sex = report["attributes"]["sex"]
+    assert sex["flags"] == []
+    assert {(f["group"], f["product"]) for f in sex["withheld_flags"]} == {
+        ("y", "deposit-free-rental"), ("y", "mortgage-prequal"), ("y", "pay-later"),
+        ("y", "visa-support-letter")}
+    assert any(n.startswith("sex=y on mortgage-prequal: adverse-impact ratio below 0.8")
+               for n in report["notes"])
+    # band p: 25 offered, all approved, nothing small: shown
+    assert _group(report, "band", "p")["approval"]["pay-later"] == 1.0
 
 
 def test_auc_where_outcomes_are_known(tmp_path: Path) -> None:

@@ -258,24 +258,57 @@ def attribute_figures(frame: pd.DataFrame, tiers: list[str], products: list[str]
         min_group, rest=tier_counts(frame[frame["group"].isin(hidden)], tiers) if hidden else None)
     favoured: dict[str, str | None] = {}
     flags: list[dict[str, Any]] = []
+    withheld: list[dict[str, Any]] = []
     for p in products:
-        rated = [(g["approval"][p], g["group"]) for g in groups
-                 if not g["suppressed"] and g["approval"][p] is not None]
-        best = max(rated, default=None)
+        rates = {g["group"]: g["approval"][p] for g in shown if g["approval"][p] is not None}
+        _withhold_small_rates(frame, shown, p, min_group)
+        best = max(((r, g) for g, r in rates.items()), default=None)
         favoured[p] = None if best is None or best[0] <= 0 else best[1]
-        for g in groups:
-            if g["suppressed"]:
-                continue
+        shown_best = best is not None and any(
+            g["group"] == best[1] and g["approval"][p] is not None for g in shown)
+        for g in shown:
             g.setdefault("air", {})
             g.setdefault("air_flag", {})
-            rate = g["approval"][p]
+            rate = rates.get(g["group"])
             air = None if rate is None or best is None or best[0] <= 0 else rate / best[0]
-            g["air"][p] = air
             g["air_flag"][p] = air is not None and air < AIR_THRESHOLD
+            # a ratio over a withheld rate would give that rate away: the flag alone is shown
+            published = air is not None and g["approval"][p] is not None and shown_best
+            g["air"][p] = air if published else None
             if g["air_flag"][p]:
-                flags.append({"product": p, "group": g["group"], "air": air})
+                (flags if published else withheld).append(
+                    {"product": p, "group": g["group"], **({"air": air} if published else {})})
     return {"groups": groups, "most_favoured": favoured, "flags": flags,
-            "suppressed": sorted(hidden)}
+            "withheld_flags": withheld, "suppressed": sorted(hidden)}
+
+
+def _withhold_small_rates(frame: pd.DataFrame, shown: list[dict[str, Any]], product: str,
+                          min_group: int) -> None:
+    """Set to None the approval rates of ``product`` that would show, or let a reader work out
+    from the other groups' rates and the totals, fewer than ``min_group`` subjects approved or
+    not approved (rate × offered is a count). A rate stands for both counts of its group, so a
+    group loses its rate when either is withheld."""
+    rated = [g for g in shown if g["approval"][product] is not None]
+    if not rated:
+        return
+    offered = frame[frame[product].notna()]
+    approved = offered[product] == "approve"
+    table = []
+    for g in rated:
+        mine = offered["group"] == g["group"]
+        table.append([int((mine & approved).sum()), int((mine & ~approved).sum())])
+    others = ~offered["group"].isin([g["group"] for g in rated])
+    table.append([int((others & approved).sum()), int((others & ~approved).sum())])
+    unpublished = {(len(rated), 0), (len(rated), 1)}
+    while True:
+        hidden = suppressed_cells(table, min_group, unpublished=unpublished)
+        rows = {(i, j) for i, _ in hidden for j in (0, 1)}
+        if rows <= unpublished | hidden:
+            break
+        unpublished |= rows
+    for i, g in enumerate(rated):
+        if (i, 0) in hidden or (i, 1) in hidden:
+            g["approval"][product] = None
 
 
 def fairness_report(
@@ -338,5 +371,9 @@ def _notes(attributes: dict[str, Any], min_group: int) -> list[str]:
             notes.append(f"{name}: {len(fig['suppressed'])} group(s) suppressed (fewer than "
                          f"{min_group} subjects, or needed to keep such a group from being "
                          "recovered by subtraction)")
+        for flag in fig["withheld_flags"]:
+            notes.append(f"{name}={flag['group']} on {flag['product']}: adverse-impact ratio "
+                         f"below {AIR_THRESHOLD}, not shown (its rate, or the most favoured "
+                         f"group's, would give away a count under {min_group})")
     return notes
 
