@@ -232,6 +232,13 @@ def test_deleted_record_is_refused_at_reingest_until_certified(store: Store,
     renamed.write_text(LATE_CSV.replace("L1,", "L1-again,"))
     under_new_id = ingest_file(store, renamed, furnisher=FURNISHER)
     assert [e["code"] for e in under_new_id.errors] == ["DISPUTE_DELETED"]
+    replaced = tmp_path / "replace.csv"  # nor as a "replacement" with slightly other content
+    replaced.write_text("event_id,subject_kind,subject_id,event_type,occurred_at,amount,"
+                        "attributes\n"
+                        'R1,person,P-A,correction.replace,2026-10-01,,"{""target_event_id"": '
+                        '""L1"", ""event_type"": ""bill.paid_late"", ""days_past_due"": 80}"\n')
+    as_replacement = ingest_file(store, replaced, furnisher=FURNISHER)
+    assert [e["code"] for e in as_replacement.errors] == ["DISPUTE_DELETED"]
     other = tmp_path / "other.csv"  # another record about the same subject is not blocked
     other.write_text(LATE_CSV.replace("L1,", "L2,").replace("2026-10-01", "2026-09-01"))
     assert ingest_file(store, other, furnisher=FURNISHER).accepted == 1

@@ -102,6 +102,10 @@ def ingest_file(store: Store, path: Path, *, furnisher: str, fmt: str | None = N
         furnisher_id=furnisher_id, source=str(path), fmt=fmt, sha256=summary.sha256,
         malformed=malformed,
     )
+    if fmt == "metro2" and furnisher_id is not None:  # XB and the other compliance codes
+        from xinyong.ingest.metro2_adapter import record_metro2_disputes
+
+        record_metro2_disputes(store, furnisher_id, batch_id=result.batch_id)
     summary.batch_id = result.batch_id
     summary.rows = result.rows
     summary.accepted = result.accepted
@@ -267,7 +271,9 @@ def _refuse_deleted_records(store: Store) -> None:
         JOIN (SELECT d.*, s.subject_ref FROM dispute_deleted_records AS d
               JOIN subjects AS s USING (subject_key)) AS d
           ON d.furnisher_id = c.fid AND d.subject_ref = c.subject_ref
-         AND ((d.event_id = c.event_id AND NOT c.is_correction) OR d.content_hash = {digest})
+         AND ((d.event_id = c.event_id AND NOT c.is_correction) OR d.content_hash = {digest}
+              -- a replacement of the record is the record coming back with other content
+              OR (c.raw_type = 'correction.replace' AND d.event_id = c.target_event_id))
         WHERE c.outcome IN ('accept', 'duplicate', 'conflict')
           AND c.raw_type <> 'correction.void'
         GROUP BY c.row_number"""
@@ -282,7 +288,8 @@ def _refuse_deleted_records(store: Store) -> None:
         INSERT INTO ingest_exceptions
         SELECT row_number, CASE WHEN blocked THEN 'invalid' ELSE 'duplicate' END,
           CASE WHEN blocked THEN [{'field': 'event_id', 'code': 'DISPUTE_DELETED',
-            'message': 'the furnisher deleted this record after dispute ' || dispute_id
+            'message': 'this record was deleted after dispute ' || dispute_id
+            || ' (by the furnisher, or suppressed when not verified in time)'
             || '; it can be reported again only after the furnisher certifies it is accurate '
             || 'and complete (xinyong dispute certify ' || dispute_id
             || ' --furnisher NAME --note TEXT)'}] END
