@@ -152,7 +152,7 @@ def _check_furnisher(dispute: Dispute, furnisher: str) -> None:
 
 
 def _record_hash(store: Store, dispute: Dispute) -> str:
-    from xinyong.ingest._validate import record_hash_sql, stored_record_sql
+    from xinyong.ingest._content import record_hash_sql, stored_record_sql
 
     row = fetch_one(store.con.execute(
         f"SELECT {record_hash_sql(store.catalogue, 'r')} FROM ({stored_record_sql(store.catalogue)}"

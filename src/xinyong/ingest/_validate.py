@@ -17,8 +17,6 @@ from fnmatch import fnmatch
 import duckdb
 
 from xinyong.catalog import Catalogue, protected_category
-from xinyong.ingest._content import record_hash_sql as record_hash_sql  # governance's import
-from xinyong.ingest._content import stored_record_sql as stored_record_sql
 from xinyong.ingest._identifiers import generic_checks, prc_checks, uscc_checks
 from xinyong.profiles import JurisdictionProfile
 from xinyong.store import fetch_one
