@@ -143,7 +143,11 @@ def test_rates_that_give_away_fewer_than_k_are_withheld_but_still_flagged(tmp_pa
 
 def test_auc_where_outcomes_are_known(tmp_path: Path) -> None:
     store, groups, bad = _world(tmp_path)
-    report = fairness_report(store, "sesame-like", AS_OF, groups)
+    # x has 6 bad outcomes: under the default k of 10 its AUC (their ranks) is withheld
+    withheld = fairness_report(store, "sesame-like", AS_OF, groups, record=False)
+    assert _group(withheld, "sex", "x")["auc"] == {
+        "auc": None, "n": 20, "note": "fewer than 10 bad or good outcomes"}
+    report = fairness_report(store, "sesame-like", AS_OF, groups, min_group=5)
     x = _group(report, "sex", "x")
     # 6 bad × 14 good pairs: the five 500s beat all 14 (70), the bad 700 ties 14 (7): 77/84
     assert x["auc"]["auc"] == pytest.approx(77 / 84)

@@ -65,7 +65,8 @@ def outcomes_frame(store: Store) -> pd.DataFrame:
 # -- figures ------------------------------------------------------------------------------------
 def score_auc(score: np.ndarray[Any, Any], bad: np.ndarray[Any, Any], min_group: int
               ) -> dict[str, Any]:
-    """AUC of the score (lower = riskier) on subjects with a score and a known outcome."""
+    """AUC of the score (lower = riskier) on subjects with a score and a known outcome; withheld
+    unless there are ``min_group`` of them, and ``min_group`` bad and good ones."""
     from xinyong.scoring.scorecard._metrics import ranking
 
     known = ~np.isnan(score) & ~np.isnan(bad)
@@ -74,6 +75,8 @@ def score_auc(score: np.ndarray[Any, Any], bad: np.ndarray[Any, Any], min_group:
         return {"auc": None, "n": None, "note": f"fewer than {min_group} subjects with outcomes"}
     if bads in (0, n):
         return {"auc": None, "n": n, "note": "outcomes of one kind only"}
+    if min(bads, n - bads) < min_group:  # with one bad, the AUC is that subject's rank
+        return {"auc": None, "n": n, "note": f"fewer than {min_group} bad or good outcomes"}
     figures = ranking(bad[known].astype(np.int8), score[known])
     return {"auc": figures["auc"], "n": n, "bad": bads}
 
