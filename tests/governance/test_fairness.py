@@ -232,3 +232,13 @@ def test_no_small_group_can_be_recovered(sizes: dict[str, int], k: int) -> None:
     # and nothing is withheld without a reason
     if all(n >= k for n in sizes.values()):
         assert hidden == set()
+
+
+def test_the_summary_counts_flags_whose_ratio_is_withheld() -> None:
+    from xinyong.governance._cli_fairness import _withheld_flags
+
+    report = {"attributes": {
+        "sex": {"withheld_flags": [{"group": "f", "product": "pay-later"}]},
+        "age_band": {"withheld_flags": []}}}
+    assert _withheld_flags(report) == [{"attribute": "sex", "group": "f",
+                                        "product": "pay-later"}]

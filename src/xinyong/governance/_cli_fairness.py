@@ -124,11 +124,21 @@ def _render_fairness(report: dict[str, Any]) -> None:
     for s in report["skipped_products"]:
         out.print(f"[dim]skipped {s['product']}: {s['reason']}[/]")
     flags = report["flags"]
+    withheld = _withheld_flags(report)
     if flags:
         out.print(f"[bold red]{len(flags)} adverse-impact flag(s)[/]: " + "; ".join(
             f"{f['attribute']}={f['group']} on {f['product']} ({f['air']:.2f})" for f in flags))
-    else:
+    if withheld:
+        out.print(f"[bold red]{len(withheld)} more adverse-impact flag(s) whose ratio is withheld[/]"
+                  " (it would give away a small count): " + "; ".join(
+                      f"{f['attribute']}={f['group']} on {f['product']}" for f in withheld))
+    if not flags and not withheld:
         out.print("[green]No adverse-impact ratio below the threshold.[/]")
+
+
+def _withheld_flags(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"attribute": name, **flag} for name, fig in report["attributes"].items()
+            for flag in fig.get("withheld_flags", [])]
 
 
 def _flag_style(flag: str) -> str:
@@ -141,16 +151,18 @@ def _render_drift(report: dict[str, Any]) -> None:
               f"to {b['as_of']} ({b['scored']:,} scored); PSI thresholds "
               f"{report['thresholds']['watch']} / {report['thresholds']['shift']}")
     table = Table(show_edge=False)
-    for col in ("figure", "PSI", "flag", "bins"):
+    for col in ("figure", "PSI", "flag", "bins", "status"):
         table.add_column(col)
     rows = [("score", report["score"]), *report["factors"].items()]
     for name, fig in rows:
         if fig is not None:
             style = _flag_style(fig["flag"])
-            table.add_row(name, f"{fig['psi']:.4f}", f"[{style}]{fig['flag']}[/]", str(fig["bins"]))
+            psi = "—" if fig.get("psi") is None else f"{fig['psi']:.4f}"
+            table.add_row(name, psi, f"[{style}]{fig['flag']}[/]", str(fig["bins"]),
+                          str(fig.get("status", "")))
     t = report["tiers"]
     table.add_row("tier", f"{t['psi']:.4f}", f"[{_flag_style(t['flag'])}]{t['flag']}[/]",
-                  str(len(t["names"])))
+                  str(len(t["names"])), "")
     out.print(table)
     shares = Table(title="Tier shares", show_edge=False)
     shares.add_column("run")
@@ -228,9 +240,9 @@ def _render_fairness_change(a: dict[str, Any], b: dict[str, Any]) -> None:
             table.add_row(ga["group"], f"{_num(ga['mean'])} → {_num(gb['mean'])}", *cells)
         out.print(table)
     for side, report in (("A", a), ("B", b)):
-        flags = report["flags"]
+        flags = len(report["flags"]) + len(_withheld_flags(report))
         out.print(f"{side} ({report['model']}): " + (
-            f"[bold red]{len(flags)} adverse-impact flag(s)[/]" if flags else "[green]no flag[/]"))
+            f"[bold red]{flags} adverse-impact flag(s)[/]" if flags else "[green]no flag[/]"))
 
 
 def _rows(rows: list[int]) -> str:
