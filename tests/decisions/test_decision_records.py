@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.decisions.conftest import NOW, Templates, World, batch, open_world
+from tests.decisions.conftest import NOW, Templates, World, open_world
 from xinyong.decisions import (
     QueryRefused,
     add_listing,
@@ -24,7 +24,7 @@ from xinyong.decisions._scores import ScoreRun, latest_run, latest_score
 from xinyong.decisions._subject_file import read_subject_file, subject_file_from_gate
 from xinyong.governance import record_audit
 from xinyong.governance._audit_verify import verify_chain
-from xinyong.governance._disputes import open_dispute, sweep_disputes
+from xinyong.governance._disputes import sweep_disputes
 from xinyong.store import Store
 
 CREDIT = "extension_of_credit"
@@ -136,18 +136,10 @@ def test_the_subject_file_agrees_with_the_separate_reads(bank: World) -> None:
 
 def test_the_subject_file_shows_an_open_listing_dispute_and_drops_the_suppressed_entry(
         tmp_path: Path) -> None:
-    opened = datetime(2026, 11, 27, 10, 0)
+    from tests.governance.listings import listed_person_disputing
+
     with Store.init(tmp_path / "home", jurisdiction="us") as store:
-        store.append_events(batch([{"subject_id": "P-A", "subject_kind": "person",
-                                    "event_id": "id1", "event_type": "identity.verified",
-                                    "occurred_at": datetime(2025, 1, 1)}]))
-        entry = add_listing(store, "court-dishonest-debtors", "P-A",
-                            grounds="able_but_refuses_to_perform",
-                            legal_basis="Fa Shi [2017] No. 7", authority="Court A",
-                            now=opened - timedelta(days=20))
-        key = store.find_subject("P-A", "person")[0]
-        dispute = open_dispute(store, key, list_entry=entry.entry_id,
-                               reason="I performed the judgment", now=opened)
+        key, entry, dispute = listed_person_disputing(store)
         run = ScoreRun("sesame-like", "1.0.0", date(2026, 11, 1))
         refresh(store.con)
         before = read_subject_file(store.con, key, "person", run, dispute.respond_by)

@@ -33,22 +33,12 @@ def test_a_deleted_hard_inquiry_no_longer_counts_in_decisions(tmp_path: Path) ->
 def test_an_unanswered_list_entry_dispute_lifts_the_listing_once_suppressed(tmp_path: Path) -> None:
     from datetime import timedelta
 
-    from tests.decisions.conftest import batch
-    from xinyong.decisions._lists import active_entries, add_listing
+    from tests.governance.listings import listed_person_disputing
+    from xinyong.decisions._lists import active_entries
     from xinyong.governance._disputes import sweep_disputes
 
-    opened = datetime(2026, 11, 27, 10, 0)
     with Store.init(tmp_path / "home", jurisdiction="us") as store:
-        store.append_events(batch([{"subject_id": "P-A", "subject_kind": "person",
-                                    "event_id": "id1", "event_type": "identity.verified",
-                                    "occurred_at": datetime(2025, 1, 1)}]))
-        entry = add_listing(store, "court-dishonest-debtors", "P-A",
-                            grounds="able_but_refuses_to_perform",
-                            legal_basis="Fa Shi [2017] No. 7", authority="Court A",
-                            now=opened - timedelta(days=20))
-        key = store.find_subject("P-A", "person")[0]
-        dispute = open_dispute(store, key, list_entry=entry.entry_id,
-                               reason="I performed the judgment", now=opened)
+        key, entry, dispute = listed_person_disputing(store)
         sweep_disputes(store, now=dispute.respond_by)  # at the deadline: still in time
         assert [e.entry_id for e in active_entries(store.con, key, dispute.respond_by)] == [
             entry.entry_id]
