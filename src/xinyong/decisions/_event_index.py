@@ -22,7 +22,7 @@ from datetime import datetime
 
 import duckdb
 
-from xinyong.store import fetch_one
+from xinyong.store import fetch_one, transaction
 
 INDEXED_TYPES = ("relationship.legal_representative_of", "inquiry.hard")
 _WATERMARK = "decision_event_index"
@@ -53,8 +53,7 @@ def refresh(con: duckdb.DuckDBPyConnection, state: IndexState | None = None) -> 
     if counted is not None and counted == logged:
         return int(seen or 0)
     types = ", ".join(f"'{t}'" for t in INDEXED_TYPES)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         now = fetch_one(con.execute("SELECT COALESCE(MAX(event_seq), 0), COUNT(*) FROM events"))
         assert now is not None
         latest, count = int(now[0]), int(now[1])
@@ -67,10 +66,6 @@ def refresh(con: duckdb.DuckDBPyConnection, state: IndexState | None = None) -> 
             [int(seen or 0), latest])
         con.execute("INSERT OR REPLACE INTO decision_watermarks VALUES (?, ?, ?)",
                     [_WATERMARK, latest, count])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return latest
 
 

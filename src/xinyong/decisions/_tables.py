@@ -8,13 +8,13 @@ like the event log's; functions take ``now`` so that tests and replays can fix i
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import duckdb
 
 from xinyong.store import Store
+from xinyong.store import transaction as transaction  # the decisions' import
+from xinyong.store import utcnow as utcnow
 from xinyong.store._decisions_schema import create_decision_tables
 
 _READY: weakref.WeakKeyDictionary[Store, bool] = weakref.WeakKeyDictionary()
@@ -28,28 +28,9 @@ def tables(store: Store) -> duckdb.DuckDBPyConnection:
     return store.con
 
 
-def utcnow(now: datetime | None = None) -> datetime:
-    """``now`` or the current time, as naive UTC."""
-    if now is None:
-        return datetime.now(UTC).replace(tzinfo=None)
-    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
-
-
 def end_of_day(day: date) -> datetime:
     """The first instant after ``day``: a consent "until 31 December" ends at midnight."""
     return datetime.combine(day + timedelta(days=1), time())
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """All of the writes or none of them."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 def next_id(con: duckdb.DuckDBPyConnection, sequence: str) -> int:

@@ -24,13 +24,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
 
 from xinyong.errors import XinyongError
 from xinyong.store._cursor import fetch_one
+from xinyong.store._transaction import transaction, utcnow
 
 GENESIS = bytes(32)
 CLOCK_SKEW = timedelta(minutes=1)  # an action dated further from the wall clock says so
@@ -65,12 +66,6 @@ def canonical_payload(at: datetime, actor: str, action: str, subject_key: int | 
                       default=str)
 
 
-def _naive_utc(at: datetime | None) -> datetime:
-    if at is None:
-        return datetime.now(UTC).replace(tzinfo=None)
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
-
-
 def record_audit(
     con: duckdb.DuckDBPyConnection,
     action: str,
@@ -92,8 +87,8 @@ def record_audit(
     if not actor or len(actor) > 128:
         raise XinyongError("BAD_AUDIT_ACTOR", "an audit entry names who acted in 1 to 128 "
                            "characters", field="actor")
-    wall = _naive_utc(None)
-    effective = _naive_utc(at)
+    wall = utcnow(None)
+    effective = utcnow(at)
     logged_at = wall if abs(effective - wall) > CLOCK_SKEW else None
     payload = canonical_payload(effective, actor, action, subject_key, details or {}, logged_at)
     if len(payload) > MAX_DETAILS:
@@ -142,13 +137,8 @@ def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     if in_transaction(con):
         yield
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-import duckdb
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -42,7 +41,7 @@ from xinyong.governance._audit import record_audit
 from xinyong.governance._erasure_scrub import blank_subject_text, rewrite_database_file
 from xinyong.governance._subject_keys import SubjectKeyStore
 from xinyong.profiles import JurisdictionProfile
-from xinyong.store import Store, fetch_one
+from xinyong.store import Store, fetch_one, transaction, utcnow
 
 FIELDS = ("name", "birth_date", "address")
 MAX_LENGTH = {"name": 200, "birth_date": 10, "address": 500}
@@ -84,18 +83,8 @@ def enrollment_rights(jurisdiction: JurisdictionProfile) -> EnrollmentRights:
                             "counting when their retention age passes")
 
 
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(UTC).replace(tzinfo=None)
-    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
-
-
 def _associated_data(subject_key: int, field: str) -> bytes:
     return f"xinyong/identity/v1/{subject_key}/{field}".encode()
-
-
-def _begin(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("BEGIN TRANSACTION")
 
 
 def _kind_and_erasure(store: Store, subject_key: int) -> tuple[str, bool, datetime | None]:
@@ -139,7 +128,7 @@ def record_identity(
 
     Fields left as None keep their stored value. The subject's key is made on first use.
     """
-    moment = _now(now)
+    moment = utcnow(now)
     kind, _, erased = _kind_and_erasure(store, subject_key)
     if kind != "person":
         raise XinyongError("IDENTITY_PERSON_ONLY", "personal fields are kept for people only; "
@@ -162,8 +151,7 @@ def record_identity(
                            "--address", field="name")
     cipher = AESGCM(SubjectKeyStore(store.home).create(subject_key))
     con = store.con
-    _begin(con)
-    try:
+    with transaction(con):
         for field, text in values.items():
             nonce = os.urandom(12)
             blob = cipher.encrypt(nonce, text.encode("utf-8"),
@@ -176,10 +164,6 @@ def record_identity(
                 [subject_key, field, nonce, blob, moment])
         record_audit(con, "identity.record", actor=actor, subject_key=subject_key,
                      details={"fields": sorted(values)}, at=moment)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return sorted(values)
 
 
@@ -247,7 +231,7 @@ def erase_subject(
     new connection), because a CHECKPOINT alone leaves the blanked text's old bytes in the file.
     Without it (erasing many subjects in a row) the caller rewrites the file once at the end.
     """
-    moment = _now(now)
+    moment = utcnow(now)
     kind, _, erased = _kind_and_erasure(store, subject_key)
     if kind != "person":
         raise XinyongError("ERASURE_PERSON_ONLY", "erasure is a person's right; an "
@@ -258,8 +242,7 @@ def erase_subject(
                            "erase on a legal order", field="subject_id")
     con = store.con
     keys = SubjectKeyStore(store.home)
-    _begin(con)
-    try:
+    with transaction(con):
         deleted = con.execute("DELETE FROM subject_identity WHERE subject_key = ? RETURNING 1",
                               [subject_key]).fetchall()
         con.execute("UPDATE subjects SET enrolled = false WHERE subject_key = ?", [subject_key])
@@ -272,10 +255,6 @@ def erase_subject(
                               "repeat": erased is not None},
                      at=moment)
         destroyed = keys.delete(subject_key)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     if rewrite_file:
         rewrite_database_file(store)
     return Erasure(subject_key, erased or moment, by, destroyed, len(deleted), blanked,
@@ -291,7 +270,7 @@ def set_enrollment(
     Returns whether the status changed. Opting out is refused where the profile makes
     participation mandatory; opting in is refused after an erasure.
     """
-    moment = _now(now)
+    moment = utcnow(now)
     _, current, erased = _kind_and_erasure(store, subject_key)
     if enrolled and erased is not None:
         raise XinyongError("SUBJECT_ERASED", f"this subject was erased on {erased:%Y-%m-%d}; "
@@ -300,15 +279,10 @@ def set_enrollment(
     if not enrolled and not rights.may_opt_out:
         raise XinyongError("OPT_OUT_NOT_ALLOWED", rights.explanation, field="subject_id")
     con = store.con
-    _begin(con)
-    try:
+    with transaction(con):
         con.execute("UPDATE subjects SET enrolled = ? WHERE subject_key = ?",
                     [enrolled, subject_key])
         record_audit(con, "subject.opt_in" if enrolled else "subject.opt_out", actor=actor,
                      subject_key=subject_key, details={"changed": current != enrolled},
                      at=moment)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return current != enrolled

@@ -16,7 +16,7 @@ inquiries or the event log, so it cannot move a score). It is audited as ``repor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from xinyong.catalog import Factor
@@ -33,7 +33,7 @@ from xinyong.errors import XinyongError
 from xinyong.governance import _disputes
 from xinyong.governance._audit import record_audit
 from xinyong.governance._identity import enrollment_rights, read_identity
-from xinyong.store import Store, fetch_one
+from xinyong.store import Store, fetch_one, transaction, utcnow
 
 REPORT_FORMAT = "xinyong-subject-report/1"
 _FACTORS = [f.value for f in Factor]
@@ -43,15 +43,9 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime | date) else value
 
 
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(UTC).replace(tzinfo=None)
-    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
-
-
 def subject_report(store: Store, subject_key: int, *, now: datetime | None = None) -> dict[str, Any]:
     """Everything held about the subject, as JSON-ready data (see the module docstring)."""
-    moment = _now(now)
+    moment = utcnow(now)
     con = tables(store)
     row = fetch_one(con.execute(
         "SELECT CAST(s.kind AS VARCHAR), s.enrolled, s.created_at, e.erased_at, e.erased_by "
@@ -84,13 +78,8 @@ def subject_report(store: Store, subject_key: int, *, now: datetime | None = Non
         "rewards": _rewards(store, subject_key, kind, moment),
         "notices": [n.to_json() for n in notices_for(store, subject_key)],
     }
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         record_audit(con, "report.view", actor="subject", subject_key=subject_key, at=moment)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return report
 
 

@@ -27,7 +27,7 @@ from xinyong.scale._layout import (
     read_export_manifest,
     write_manifest,
 )
-from xinyong.store import Store, fetch_one
+from xinyong.store import Store, fetch_one, transaction
 
 MAX_BUCKETS = 4096
 
@@ -80,8 +80,7 @@ def export_events(
     _prepare(directory, overwrite)
     con = store.con
     # One snapshot for both parts, so that events and subjects agree.
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         events = _copy(con, f"""
             SELECT e.*, {bucket_sql('e.subject_key', buckets)} AS bucket
             FROM scoring_events AS e
@@ -91,10 +90,6 @@ def export_events(
             SELECT subject_key, CAST(kind AS VARCHAR) AS kind,
                    {bucket_sql('subject_key', buckets)} AS bucket
             FROM scoring_subjects""", directory / SUBJECTS_DIR)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     manifest = ExportManifest(
         events=events,
         subjects=subjects,

@@ -2,5 +2,6 @@
 
 from xinyong.store._cursor import fetch_one
 from xinyong.store._store import AppendResult, Store, default_home
+from xinyong.store._transaction import transaction, utcnow
 
-__all__ = ["AppendResult", "Store", "default_home", "fetch_one"]
+__all__ = ["AppendResult", "Store", "default_home", "fetch_one", "transaction", "utcnow"]

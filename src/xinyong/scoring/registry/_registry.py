@@ -21,7 +21,7 @@ the same transaction as the change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,7 +30,7 @@ import duckdb
 from xinyong.errors import XinyongError
 from xinyong.governance import record_audit
 from xinyong.scoring.registry._artifacts import Artifact, describe_artifact
-from xinyong.store import Store, fetch_one
+from xinyong.store import Store, fetch_one, transaction, utcnow
 
 Status = Literal["draft", "shadow", "champion", "retired"]
 STATUSES: tuple[Status, ...] = ("draft", "shadow", "champion", "retired")
@@ -68,11 +68,6 @@ class RegisteredModel:
                 "artifact_sha256": self.artifact_sha256, "registered_by": self.registered_by,
                 "registered_at": iso(self.registered_at), "promoted_at": iso(self.promoted_at),
                 "retired_at": iso(self.retired_at)}
-
-
-def _now(now: datetime | None) -> datetime:
-    moment = now or datetime.now(UTC)
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _check_kind(kind: str) -> str:
@@ -162,7 +157,7 @@ def register_model(
                            f"{' and '.join(artifact.subject_kinds)} subjects, not {kind}",
                            field="--kind")
     chosen_provider = provider.strip() if provider and provider.strip() else artifact.provider
-    at = _now(now)
+    at = utcnow(now)
     con = store.con
     existing = _rows(con, "model_id = ? AND subject_kind = ?", [model_id, kind])
     if existing:
@@ -178,8 +173,7 @@ def register_model(
     details = {"model": model_id, "subject_kind": kind, "version": artifact.version,
                "family": artifact.family, "provider": chosen_provider,
                "artifact_sha256": artifact.sha256}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             "INSERT INTO models (model_id, subject_kind, version, family, provider, status, "
             "description, artifact_sha256, registered_by, registered_at) "
@@ -191,10 +185,6 @@ def register_model(
             [model_id, kind, artifact.version, artifact.family, chosen_provider,
              artifact.description, artifact.sha256, actor, at])
         record_audit(con, "model.register", actor=actor, details=details, at=at)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return registrations(con, model_id, kind)[0]
 
 
@@ -243,10 +233,9 @@ def promote(
                            f"registered; register it again (`xinyong model register {model_id} "
                            f"--kind {targets[0].subject_kind}`) to record the new version, then "
                            "promote it", field="model")
-    at = _now(now)
+    at = utcnow(now)
     changed: list[tuple[str, str]] = []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for reg in targets:
             demoted = None
             if to == "champion":
@@ -269,10 +258,6 @@ def promote(
             record_audit(con, "model.promote", actor=actor, at=at, details={
                 "model": model_id, "subject_kind": reg.subject_kind, "version": reg.version,
                 "from": reg.status, "to": to, "demoted": demoted})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return [registrations(con, m, k)[0] for m, k in changed]
 
 
@@ -312,9 +297,8 @@ def retire(
         if reg.status == "retired":
             raise XinyongError("ALREADY_IN_STATUS", f"{model_id} is already retired for "
                                f"{reg.subject_kind} subjects", field="model")
-    at = _now(now)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    at = utcnow(now)
+    with transaction(con):
         for reg in targets:
             con.execute("UPDATE models SET status = 'retired', retired_at = ? "
                         "WHERE model_id = ? AND subject_kind = ?",
@@ -322,8 +306,4 @@ def retire(
             record_audit(con, "model.retire", actor=actor, at=at, details={
                 "model": model_id, "subject_kind": reg.subject_kind, "version": reg.version,
                 "from": reg.status})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return registrations(con, model_id, subject_kind)
