@@ -19,14 +19,12 @@ from sklearn.metrics import roc_auc_score
 
 from tests.governance.builders import hand_store, put_outcomes, put_run
 from xinyong.errors import XinyongError
-from xinyong.governance._fairness import (
-    fairness_report,
-    suppressed_groups,
-)
+from xinyong.governance._fairness import fairness_report
 from xinyong.governance._groups import Groups
 from xinyong.governance._product_outcomes import (
     applicable_products,
 )
+from xinyong.governance._suppression import suppressed_groups
 from xinyong.store import Store
 
 AS_OF = date(2026, 11, 1)

@@ -34,7 +34,6 @@ from xinyong.governance._fairness import (
     fairness_report,
     outcomes_frame,
     score_auc,
-    suppressed_cells,
     tier_order,
 )
 from xinyong.governance._groups import Groups
@@ -44,6 +43,7 @@ from xinyong.governance._product_outcomes import (
     model_identity,
     product_outcomes,
 )
+from xinyong.governance._suppression import suppressed_cells
 from xinyong.store import Store, fetch_one
 
 
